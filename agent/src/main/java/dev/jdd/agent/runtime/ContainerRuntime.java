@@ -1,0 +1,53 @@
+package dev.jdd.agent.runtime;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The node's container runtime, as the agent needs it: find a container, copy files into it, run a
+ * command in it. Docker implements it today; a containerd/CRI implementation can sit beside it.
+ * Implementations are thread-safe: up to {@code --slots} captures call them at once.
+ */
+public interface ContainerRuntime extends AutoCloseable {
+
+    /**
+     * The running container that kubelet labelled with these names (never the pod's sandbox/pause
+     * container), or empty when there is none. Names are already DNS-1123-valid.
+     *
+     * @throws RuntimeUnavailableException when the runtime cannot be reached or answers with an error
+     */
+    Optional<Target> find(String namespace, String pod, String container);
+
+    /**
+     * Copies {@code files} (name to content; all made executable) into a fresh temporary folder inside
+     * the target and returns that folder's path as the target sees it.
+     *
+     * @throws CopyRefusedException when the target cannot take files (read-only root filesystem, no
+     *         writable temporary folder); the caller then feeds the script on the exec's stdin
+     * @throws RuntimeUnavailableException when the runtime cannot be reached
+     */
+    String copy(Target target, Map<String, byte[]> files);
+
+    /**
+     * Runs {@code command} inside the target, feeding {@code stdin} when not null, and collects stdout and
+     * stderr separately (each capped; what is cut is dropped). When {@code timeout} passes, or the calling
+     * thread is interrupted, it ends the command and every process the command started before returning:
+     * nothing of it keeps running in the target.
+     *
+     * @throws InterruptedException after ending the command, when the calling thread was interrupted
+     * @throws RuntimeUnavailableException when the runtime cannot be reached or the target is gone
+     */
+    ExecResult exec(Target target, List<String> command, byte[] stdin, Duration timeout) throws InterruptedException;
+
+    /** Removes a folder that {@link #copy} made. Best effort: failures are logged, never thrown. */
+    void remove(Target target, String folder);
+
+    /** The name for logs, dump headers and {@code --runtime}: {@code docker}, {@code local}. */
+    String name();
+
+    @Override
+    default void close() {
+    }
+}

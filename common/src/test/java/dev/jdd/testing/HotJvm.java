@@ -1,0 +1,75 @@
+package dev.jdd.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A real child JVM running {@link Spinner}: one hot thread, some idle ones. Close it to kill it. */
+public final class HotJvm implements AutoCloseable {
+    private final Process process;
+    private final long pid;
+
+    private HotJvm(Process process, long pid) {
+        this.process = process;
+        this.pid = pid;
+    }
+
+    /** Starts {@link Spinner} on the given JDK (its home folder) and waits until it is ready. */
+    public static HotJvm start(Path javaHome, int idleThreads, List<String> jvmOptions) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaHome.resolve("bin/java").toString());
+        cmd.add("-Xmx64m");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.addAll(jvmOptions);
+        cmd.add("-cp");
+        cmd.add(classpath().toString());
+        cmd.add(Spinner.class.getName());
+        cmd.add(Integer.toString(idleThreads));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line = out.readLine();
+        if (line == null || !line.startsWith("ready ")) {
+            p.destroyForcibly();
+            throw new IOException("Spinner did not start on " + javaHome + ": " + line);
+        }
+        return new HotJvm(p, Long.parseLong(line.substring(6).trim()));
+    }
+
+    /** On the JDK that runs the tests. */
+    public static HotJvm start() throws IOException {
+        return start(Jdks.current(), 3, List.of());
+    }
+
+    /** Where {@link Spinner}'s class lives: a folder or the common test-jar. */
+    public static Path classpath() {
+        try {
+            return Path.of(Spinner.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public long pid() {
+        return pid;
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

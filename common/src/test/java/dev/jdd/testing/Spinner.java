@@ -1,0 +1,62 @@
+package dev.jdd.testing;
+
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A JVM with one really hot thread and some idle ones, started as a child process by {@link HotJvm}.
+ * Arguments: number of idle threads (default 3), number of hot threads (default 1). Hot threads are named
+ * {@code hot-spinner}, {@code hot-spinner-2}, ...; idle ones {@code idle-1}, ... It prints
+ * {@code ready <pid>} once every thread runs.
+ */
+public final class Spinner {
+    public static volatile long sink;
+
+    public static void main(String[] args) throws InterruptedException {
+        int idle = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        int hot = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        CountDownLatch started = new CountDownLatch(idle + hot);
+        for (int i = 1; i <= hot; i++) {
+            Thread t = new Thread(() -> {
+                started.countDown();
+                spin();
+            }, i == 1 ? "hot-spinner" : "hot-spinner-" + i);
+            t.setDaemon(true);
+            t.start();
+        }
+        for (int i = 1; i <= idle; i++) {
+            Thread t = new Thread(() -> {
+                started.countDown();
+                parkForever();
+            }, "idle-" + i);
+            t.setDaemon(true);
+            t.start();
+        }
+        started.await();
+        System.out.println("ready " + ProcessHandle.current().pid());
+        System.out.flush();
+        parkForever();
+    }
+
+    static void spin() {
+        long x = 0;
+        while (true) {
+            x = x * 6364136223846793005L + 1442695040888963407L;
+            if ((x & 0xFFFFF) == 0) {
+                sink = x;
+            }
+        }
+    }
+
+    static void parkForever() {
+        Object lock = new Object();
+        synchronized (lock) {
+            while (true) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+}
