@@ -20,6 +20,72 @@ say() {
   echo "craw: $*" >&2
 }
 
+# Signals and cleanup come first, so that a signal at any point after this ends every child.
+# All processes below this shell, from the parent ids in /proc/*/stat.
+descendants() {
+  table=
+  for st in /proc/[0-9]*/stat; do
+    { read -r line <"$st"; } 2>/dev/null || continue
+    rest=${line##*) }
+    # shellcheck disable=SC2086
+    set -- $rest
+    table="$table ${line%% *}:$2"
+  done
+  tree=" $$ "
+  grew=1
+  while [ "$grew" = 1 ]; do
+    grew=0
+    for e in $table; do
+      case $tree in
+        *" ${e#*:} "*) case $tree in *" ${e%%:*} "*) ;; *) tree="$tree${e%%:*} "; grew=1 ;; esac ;;
+      esac
+    done
+  done
+  echo "${tree# "$$" }"
+}
+
+end_children() {
+  kids=$(descendants)
+  [ -n "$kids" ] || return 0
+  # shellcheck disable=SC2086
+  kill -STOP $kids 2>/dev/null
+  kids=$(descendants)
+  # shellcheck disable=SC2086
+  kill -TERM $kids 2>/dev/null
+  # shellcheck disable=SC2086
+  kill -CONT $kids 2>/dev/null
+}
+
+cleanup() {
+  [ -z "$tmp_dir" ] || rm -rf "$tmp_dir"
+  tmp_dir=
+}
+
+on_signal() {
+  trap '' INT TERM HUP ALRM
+  end_children
+  wait
+  cleanup
+  say "stopped by SIG$2"
+  exit "$1"
+}
+
+on_deadline() {
+  trap '' INT TERM HUP ALRM
+  end_children
+  cleanup
+  wait
+  say "gave up: the run did not end within $deadline_s s"
+  exit 5
+}
+
+tmp_dir=
+trap cleanup EXIT
+trap 'on_signal 130 INT' INT
+trap 'on_signal 143 TERM' TERM
+trap 'on_signal 129 HUP' HUP
+trap on_deadline ALRM
+
 is_uint() {
   case $1 in
     '' | *[!0-9]*) return 1 ;;
@@ -51,6 +117,7 @@ while getopts n:i:p:e:ah opt; do
          *) say "-e wants auto, jcmd, jstack or arthas, not '$OPTARG'"; usage ;;
        esac ;;
     a) append_dump=1 ;;
+    h) echo "usage: craw.sh [-n COUNT] [-i INTERVAL_MS] [-p PID] [-e auto|jcmd|jstack|arthas] [-a]"; exit 0 ;;
     *) usage ;;
   esac
 done
@@ -117,17 +184,20 @@ find_jvms() {
 sleep_ms() {
   s=$(($1 / 1000))
   f=$(($1 % 1000))
-  if [ "$f" -eq 0 ]; then
-    sleep "$s"
-  else
-    f=$((f + 1000))
-    sleep "$s.${f#1}" 2>/dev/null || sleep $((s + 1))
-  fi
+  f=$((f + 1000))
+  # In the background, so that a TERM does not make the shell report the foreground job's death.
+  sleep "$s.${f#1}" 2>/dev/null &
+  nap=$!
+  wait "$nap" && return 0
+  # A sleep that takes whole seconds only.
+  sleep $((s + 1)) &
+  nap=$!
+  wait "$nap"
 }
 
 # In a subshell: after $1 seconds sends signal $2 to process $3. Ended early with TERM, it ends its sleep.
 alarm() {
-  trap 'kill "$nap" 2>/dev/null; exit 1' TERM
+  trap 'kill "$nap" 2>/dev/null; wait "$nap"; exit 1' TERM
   sleep "$1" &
   nap=$!
   wait "$nap" || return 1
@@ -184,11 +254,11 @@ take_dump() {
   case $engine in
     jcmd)
       # shellcheck disable=SC2086 # tool_jvm_opts is a list
-      dump=$(cd "$work_dir" && limited "$dump_secs" "$tool" $tool_jvm_opts "$pid" Thread.print 2>&1)
+      dump=$(trap 'wait; exit 143' TERM && cd "$work_dir" && limited "$dump_secs" "$tool" $tool_jvm_opts "$pid" Thread.print 2>&1)
       rc=$? ;;
     jstack)
       # shellcheck disable=SC2086
-      dump=$(cd "$work_dir" && limited "$dump_secs" "$tool" $tool_jvm_opts "$pid" 2>&1)
+      dump=$(trap 'wait; exit 143' TERM && cd "$work_dir" && limited "$dump_secs" "$tool" $tool_jvm_opts "$pid" 2>&1)
       rc=$? ;;
     arthas)
       dump=$(arthas_dump)
@@ -200,8 +270,8 @@ take_dump() {
   if [ "$rc" -gt 128 ]; then
     fail="$engine did not answer within $dump_secs s"
   else
-    fail=$(printf '%s\n' "$dump" | grep -v '^[[:space:]]*$' | grep -i -m 1 -e exception -e error -e denied -e 'not found' -e unable)
-    [ -n "$fail" ] || fail=$(printf '%s\n' "$dump" | grep -v '^[[:space:]]*$' | tail -n 1)
+    fail=$(trap 'wait; exit 143' TERM && printf '%s\n' "$dump" | grep -i -m 1 -e exception -e error -e denied -e 'not found' -e unable)
+    [ -n "$fail" ] || fail=$(trap 'wait; exit 143' TERM && printf '%s\n' "$dump" | grep -v '^[[:space:]]*$' | tail -n 1)
     fail="$engine failed (exit $rc): ${fail:-no output}"
   fi
   return 1
@@ -333,10 +403,13 @@ work() {
     lines="$lines$((t2 - t1)) $tid
 "
   done
-  ranked=$(printf '%s' "$lines" | sort -k1,1nr -k2,2n | head -n "$count")
+  ranked=$(trap 'wait; exit 143' TERM && printf '%s' "$lines" | sort -k1,1nr -k2,2n | head -n "$count")
   ranked_tids=" "
-  for e in $(printf '%s\n' "$ranked" | while read -r _ t; do echo "$t"; done); do
-    ranked_tids="$ranked_tids$e "
+  # shellcheck disable=SC2086 # pairs of ticks and thread id
+  set -- $ranked
+  while [ $# -ge 2 ]; do
+    ranked_tids="$ranked_tids$2 "
+    shift 2
   done
 
   bin_dir=$(java_bin_dir "$pid")
@@ -397,78 +470,21 @@ work() {
 
 # Main shell: owns the temporary folder, the overall deadline and the signals; the work runs in a child
 # so that a signal is handled at once, even while a dump tool runs.
-tmp_dir=
+
+
+# Named before it is made, so that a signal during mkdir still removes it; a name that exists is skipped.
+umask 077
 for base in "${TMPDIR:-/tmp}" /tmp /dev/shm /var/tmp; do
-  tmp_dir=$(umask 077 && mktemp -d "$base/craw.XXXXXX" 2>/dev/null) && [ -d "$tmp_dir" ] && break
+  if [ ! -d "$base" ] || [ -e "$base/craw.$$" ] || [ -L "$base/craw.$$" ]; then continue; fi
   tmp_dir=$base/craw.$$
-  (umask 077 && mkdir "$tmp_dir") 2>/dev/null && break
+  mkdir "$tmp_dir" 2>/dev/null && break
   tmp_dir=
 done
 [ -n "$tmp_dir" ] || say "no writable temporary folder; keeping everything in memory"
 
-# All processes below this shell, from the parent ids in /proc/*/stat.
-descendants() {
-  table=
-  for st in /proc/[0-9]*/stat; do
-    { read -r line <"$st"; } 2>/dev/null || continue
-    rest=${line##*) }
-    # shellcheck disable=SC2086
-    set -- $rest
-    table="$table ${line%% *}:$2"
-  done
-  tree=" $$ "
-  grew=1
-  while [ "$grew" = 1 ]; do
-    grew=0
-    for e in $table; do
-      case $tree in
-        *" ${e#*:} "*) case $tree in *" ${e%%:*} "*) ;; *) tree="$tree${e%%:*} "; grew=1 ;; esac ;;
-      esac
-    done
-  done
-  echo "${tree# "$$" }"
-}
-
-end_children() {
-  kids=$(descendants)
-  [ -n "$kids" ] || return 0
-  # shellcheck disable=SC2086
-  kill -STOP $kids 2>/dev/null
-  kids=$(descendants)
-  # shellcheck disable=SC2086
-  kill -TERM $kids 2>/dev/null
-  # shellcheck disable=SC2086
-  kill -CONT $kids 2>/dev/null
-}
-
-cleanup() {
-  [ -z "$tmp_dir" ] || rm -rf "$tmp_dir"
-  tmp_dir=
-}
-
-on_signal() {
-  trap '' INT TERM HUP ALRM
-  end_children
-  cleanup
-  exit "$1"
-}
-
-on_deadline() {
-  trap '' INT TERM HUP ALRM
-  end_children
-  cleanup
-  say "gave up: the run did not end within $deadline_s s"
-  exit 5
-}
-
-trap cleanup EXIT
-trap 'on_signal 130' INT
-trap 'on_signal 143' TERM
-trap 'on_signal 129' HUP
-trap on_deadline ALRM
-
 deadline_s=$(((interval_ms + 999) / 1000 + 19))
-work &
+# A TERM from end_children: reap the children (TERMed too) so that none is left a zombie, then end.
+(trap 'wait; exit 143' TERM && work) &
 worker=$!
 (alarm "$deadline_s" ALRM $$) </dev/null >/dev/null 2>&1 &
 watchdog=$!
