@@ -160,6 +160,14 @@ process_ticks() {
   echo $((${12} + ${13}))
 }
 
+# Does process $1 run a JVM? When its memory map cannot be read, let the dump tool decide.
+is_jvm() {
+  { read -r comm <"/proc/$1/comm"; } 2>/dev/null || return 1
+  [ "$comm" = java ] && return 0
+  grep -q 'libjvm\.so' "/proc/$1/maps" 2>/dev/null
+  [ $? -ne 1 ]
+}
+
 # Processes that run a JVM: their command is java, or they map libjvm (custom launchers).
 find_jvms() {
   found=
@@ -277,9 +285,108 @@ take_dump() {
   return 1
 }
 
-arthas_dump() {
-  echo "arthas engine not available in this build"
+# Local TCP ports something listens on (from /proc/net/tcp*), as " port port ... ".
+listening_ports() {
+  ports=" "
+  for table in /proc/net/tcp /proc/net/tcp6; do
+    [ -r "$table" ] || continue
+    while read -r _ local _ st _; do
+      [ "$st" = 0A ] || continue
+      hex=${local##*:}
+      case $hex in *[!0-9A-Fa-f]* | '') continue ;; esac
+      ports="$ports$((0x$hex)) "
+    done <"$table"
+  done
+  echo "$ports"
+}
+
+# A loopback port nothing listens on, for Arthas's telnet server in the target.
+free_port() {
+  taken=$(listening_ports)
+  port=$((40000 + $$ % 20000))
+  tries=0
+  while [ "$tries" -lt 200 ]; do
+    case $taken in
+      *" $port "*) port=$((port + 1)); tries=$((tries + 1)) ;;
+      *) echo "$port"; return 0 ;;
+    esac
+  done
   return 1
+}
+
+# A java that can boot Arthas: it needs the attach module (checked in the runtime's release file).
+attach_java() {
+  for cand in ${bin_dir:+"$bin_dir/java"} ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java 2>/dev/null)"; do
+    if [ -z "$cand" ] || [ ! -x "$cand" ] || [ ! -f "$cand" ]; then continue; fi
+    release=${cand%/bin/java}/release
+    if [ -r "$release" ] && grep -q '^MODULES=' "$release" && ! grep -q 'jdk\.attach' "$release"; then
+      continue
+    fi
+    echo "$cand"
+    return 0
+  done
+  return 1
+}
+
+# Thread.print through Arthas: boot it into the target (telnet on a free loopback port, no http), ask the
+# DiagnosticCommand MBean for threadPrint (the same text as jcmd, native ids included), then stop it so
+# that no port stays open. Prints the dump as jcmd would.
+arthas_dump() {
+  java=$(attach_java) || { echo "no java with the attach module to boot Arthas (beside the JVM's java, JAVA_HOME, PATH)"; return 1; }
+  port=$(free_port) || { echo "no free loopback port for Arthas"; return 1; }
+  home=$script_dir/arthas
+  if [ -n "$tmp_dir" ]; then
+    # A home of our own, so that Arthas logs into the temporary folder, not the target user's home.
+    home=$tmp_dir/arthas-home
+    mkdir "$home" "$tmp_dir/arthas-logs" || return 1
+    for f in "$script_dir"/arthas/*; do
+      [ "${f##*/}" = arthas.properties ] || ln -s "$f" "$home/${f##*/}"
+    done
+    {
+      echo "arthas.ip=127.0.0.1"
+      echo "arthas.telnetPort=$port"
+      echo "arthas.httpPort=-1"
+      echo "arthas.localConnectionNonAuth=true"
+      echo "arthas.logging.file.path=$tmp_dir/arthas-logs"
+      echo "arthas.outputPath=$tmp_dir/arthas-logs"
+    } >"$home/arthas.properties"
+    # The target may run as another user than this script (root): let it write its log there.
+    owner=$(stat_uid "$pid")
+    if [ -n "$owner" ] && [ "$owner" != "$(id -u 2>/dev/null)" ]; then
+      chmod 711 "$tmp_dir"
+      chmod 755 "$home"
+      chown "$owner" "$tmp_dir/arthas-logs" 2>/dev/null || chmod 733 "$tmp_dir/arthas-logs"
+    fi
+  fi
+  threads_print='#m=@java.lang.Class@forName("javax.management.MBeanServerConnection").getMethods().{? #this.getName().equals("invoke")}[0], #m.invoke(@java.lang.management.ManagementFactory@getPlatformMBeanServer(), new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "threadPrint", new Object[]{new String[0]}, new String[]{new String[0].getClass().getName()})'
+  # shellcheck disable=SC2016 # Arthas's own syntax, not the shell's
+  out=$(trap 'wait; exit 143' TERM && cd "$work_dir" && limited "$dump_secs" "$java" -XX:-UsePerfData -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx128m \
+    "-Duser.home=$work_dir" -jar "$home/arthas-boot.jar" --arthas-home "$home" --target-ip 127.0.0.1 \
+    --telnet-port "$port" --http-port -1 --width 4000 -c "ognl -x 1 '$threads_print'; stop" "$pid" 2>&1)
+  rc=$?
+  case $out in
+    *'@String['*'Full thread dump'*)
+      text=${out#*@String\[}
+      text=${text%%"$(printf '\r')"*}
+      text=${text%%"
+"*}
+      text=${text%]}
+      # Arthas prints the string with its line breaks as \n; turn them back into lines.
+      printf '%s\n' "$text" | sed 's/\\n/\
+/g'
+      return 0 ;;
+  esac
+  reason=$(printf '%s\n' "$out" | grep -i -m 1 -e 'error' -e 'exception' -e 'fail')
+  echo "${reason:-no thread dump from Arthas (exit $rc)}"
+  [ "$rc" -ne 0 ] || rc=1
+  return "$rc"
+}
+
+# Owner (uid) of process $1.
+stat_uid() {
+  while read -r key real _; do
+    [ "$key" = Uid: ] && { echo "$real"; return 0; }
+  done <"/proc/$1/status"
 }
 
 # Splits $dump into blocks and keeps those of the ranked threads in block_<tid> and state_<tid>.
@@ -346,6 +453,7 @@ work() {
 
   if [ -n "$pid" ]; then
     [ -d "/proc/$pid/task" ] || { say "no process $pid"; exit 3; }
+    is_jvm "$pid" || { say "process $pid is not a JVM"; exit 3; }
     jvms=$pid
   else
     jvms=$(find_jvms)
