@@ -440,6 +440,8 @@ keep_block() {
 
 # Everything that samples and dumps. Runs as a child of the main shell, which handles signals.
 work() {
+  run_start_cs=$(now_cs)
+  budget_cs=$((((interval_ms + 999) / 1000 + 18) * 100))
   # Temporary folder: the tools' working directory and HOME. Without one, data stays in memory.
   work_dir=/
   if [ -n "$tmp_dir" ]; then
@@ -521,7 +523,9 @@ work() {
   done
 
   bin_dir=$(java_bin_dir "$pid")
-  dump_secs=15
+  # The dump gets what is left of interval + 18 s (the main shell gives up at interval + 19 s).
+  dump_secs=$(((run_start_cs + budget_cs - $(now_cs)) / 100))
+  [ "$dump_secs" -ge 3 ] || dump_secs=3
   case $engine in
     auto)
       if tool=$(find_tool jcmd); then
