@@ -295,7 +295,7 @@ class RouterHttpIT {
         a.captures.add(new CaptureInfo("a1", null, "shop", "p1", "app", "2026-01-01T10:00:00Z", "2026-01-01T10:00:02Z", "ok", "jcmd", 0, 100L));
         a.captures.add(new CaptureInfo("a2", "worker-1", "shop", "p1", "app", "2026-01-01T12:00:00Z", null, null, null, null, null));
         b.captures.add(new CaptureInfo("b1", "worker-2", "shop", "p2", "app", "2026-01-01T11:00:00Z", "2026-01-01T11:00:02Z", "ok", "jcmd", 0, 90L));
-        b.dumps.put("b 1:x", "# jdd-capture: 1\n#1 cpu=99.7% \"hot-spinner\"\n");
+        b.dumps.put("b1:x~y", "# jdd-capture: 1\n#1 cpu=99.7% \"hot-spinner\"\n");
         HttpResponse<String> res = router.get("/captures?namespace=shop&limit=10", "Authorization", BASIC);
         assertEquals(200, res.statusCode(), res.body());
         JsonNode list = json(res).get("captures");
@@ -306,11 +306,11 @@ class RouterHttpIT {
         JsonNode errors = json(res).get("errors");
         assertEquals(4, errors.size(), "the four broken agents are reported, the two good ones listed: " + errors);
 
-        HttpResponse<String> dump = router.get("/captures/worker-2/b%201:x", "Authorization", BASIC);
+        HttpResponse<String> dump = router.get("/captures/worker-2/b1:x~y", "Authorization", BASIC);
         assertEquals(200, dump.statusCode(), dump.body());
         assertTrue(dump.body().contains("hot-spinner"));
         assertTrue(dump.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
-        assertEquals("/v1/captures/b%201%3Ax", b.lastDumpPath, "the id reaches only that node's agent, URL-encoded");
+        assertEquals("/v1/captures/b1%3Ax%7Ey", b.lastDumpPath, "the id reaches only that node's agent, URL-encoded");
         assertEquals(404, router.get("/captures/worker-1/nope", "Authorization", BASIC).statusCode());
         b.lastDumpPath = null;
         assertEquals(404, router.get("/captures/worker-2/..%2F..%2Fetc", "Authorization", BASIC).statusCode());
