@@ -31,11 +31,15 @@ public final class KubernetesAgents implements AgentDirectory {
         this.informer = client.pods().inNamespace(namespace).withLabelSelector(selector).runnableInformer(0);
         informer.addIndexers(Map.of(BY_NODE, pod -> pod.getSpec() == null || pod.getSpec().getNodeName() == null
                 ? List.of() : List.of(pod.getSpec().getNodeName())));
+        // By default an informer whose first list fails gives up for good; the router must keep trying (with
+        // fabric8's backoff) so that /health turns ready once the API answers.
+        informer.exceptionHandler((started, error) -> {
+            LOG.log(Level.WARNING, "agent discovery: cannot list/watch agent pods in namespace " + namespace
+                    + " with selector " + selector + ": " + error + " (retrying)");
+            return true;
+        });
         informer.start().whenComplete((ok, error) -> {
-            if (error != null) {
-                LOG.log(Level.WARNING, "agent discovery: cannot list agent pods in namespace " + namespace
-                        + " with selector " + selector + ": " + error.getMessage() + " (retrying)");
-            } else {
+            if (error == null) {
                 LOG.info("agent discovery: watching agent pods in namespace " + namespace + " with selector " + selector);
             }
         });
