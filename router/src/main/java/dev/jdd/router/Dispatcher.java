@@ -68,10 +68,13 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private List<Placed> placeAll(List<AlertTarget> targets) throws InterruptedException {
-        List<List<Placed>> nested = parallel(targets, this::place);
+        // Only targets that need the API are placed in parallel; the others are placed on this thread.
+        List<AlertTarget> lookups = targets.stream().filter(Dispatcher::needsLookup).toList();
+        List<List<Placed>> looked = lookups.isEmpty() ? List.of() : parallel(lookups, this::place);
         Map<String, Placed> distinct = new LinkedHashMap<>();
-        for (List<Placed> list : nested) {
-            for (Placed p : list) {
+        int next = 0;
+        for (AlertTarget t : targets) {
+            for (Placed p : needsLookup(t) ? looked.get(next++) : place(t)) {
                 String key = p.result != null ? "answered\u0000" + distinct.size() : p.target.key();
                 distinct.putIfAbsent(key, p);
             }
@@ -79,11 +82,20 @@ public final class Dispatcher implements AutoCloseable {
         return new ArrayList<>(distinct.values());
     }
 
-    private List<Placed> place(AlertTarget t) {
+    private static boolean needsLookup(AlertTarget t) {
+        return (t.node() == null || t.container() == null) && valid(t) == null;
+    }
+
+    private static String valid(AlertTarget t) {
         String problem = Names.problem(t.namespace(), t.pod(), t.container(), true);
         if (problem == null && t.node() != null && !Names.isSubdomain(t.node())) {
             problem = "node is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')";
         }
+        return problem;
+    }
+
+    private List<Placed> place(AlertTarget t) {
+        String problem = valid(t);
         if (problem != null) {
             return List.of(answered(t, Outcome.INVALID, problem));
         }
@@ -130,7 +142,7 @@ public final class Dispatcher implements AutoCloseable {
     private TargetResult forward(AlertTarget t, boolean dryRun) {
         Optional<URI> agent = agents.agentFor(t.node());
         if (agent.isEmpty()) {
-            return log(result(t, Outcome.NO_AGENT, null, "no ready agent on node " + t.node()));
+            return result(t, Outcome.NO_AGENT, null, "no ready agent on node " + t.node());
         }
         if (dryRun) {
             return result(t, Outcome.DRY_RUN, null, "would ask the agent at " + agent.get());
@@ -141,9 +153,9 @@ public final class Dispatcher implements AutoCloseable {
             outbound.acquire();
             try {
                 Admission a = client.capture(agent.get(), request);
-                return log(result(t, a.outcome(), a.captureId(), a.detail()));
+                return result(t, a.outcome(), a.captureId(), a.detail());
             } catch (AgentClient.AgentUnreachableException e) {
-                return log(result(t, Outcome.AGENT_UNREACHABLE, null, e.getMessage() + " (" + agent.get() + ")"));
+                return result(t, Outcome.AGENT_UNREACHABLE, null, e.getMessage() + " (" + agent.get() + ")");
             } finally {
                 outbound.release();
                 metrics.forwardLatency(System.nanoTime() - start);
@@ -174,18 +186,21 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private static Placed answered(AlertTarget t, Outcome outcome, String detail) {
-        return new Placed(t, log(result(t, outcome, null, detail)));
+        return new Placed(t, result(t, outcome, null, detail));
     }
 
     private static TargetResult result(AlertTarget t, Outcome outcome, String captureId, String detail) {
         return new TargetResult(t.namespace(), t.pod(), t.container(), t.node(), outcome, captureId, detail);
     }
 
-    private static TargetResult log(TargetResult r) {
-        LOG.info(() -> "capture=" + (r.captureId() == null ? "-" : r.captureId()) + " node=" + safe(r.node())
-                + " target=" + safe(r.namespace()) + "/" + safe(r.pod()) + "/" + safe(r.container())
-                + " outcome=" + r.outcome().wire() + (r.detail() == null ? "" : " detail=" + r.detail()));
-        return r;
+    /** One line per target; called after the answer is on its way, so logging does not delay the sender. */
+    public static void log(HookResult result) {
+        for (TargetResult r : result.targets()) {
+            LOG.info(() -> "capture=" + (r.captureId() == null ? "-" : r.captureId()) + " node=" + safe(r.node())
+                    + " target=" + safe(r.namespace()) + "/" + safe(r.pod()) + "/" + safe(r.container())
+                    + " format=" + result.format().wire() + " outcome=" + r.outcome().wire()
+                    + (r.detail() == null ? "" : " detail=" + safe(r.detail())));
+        }
     }
 
     /** Log lines carry alert text only after it is cut down to printable characters. */
@@ -193,8 +208,8 @@ public final class Dispatcher implements AutoCloseable {
         if (s == null) {
             return "-";
         }
-        String cut = s.length() > 100 ? s.substring(0, 100) + "..." : s;
-        return cut.replaceAll("[^\\x21-\\x7e]", "?");
+        String cut = s.length() > 200 ? s.substring(0, 200) + "..." : s;
+        return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     private static String oneLine(String s) {

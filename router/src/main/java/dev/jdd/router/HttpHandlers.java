@@ -38,6 +38,7 @@ final class HttpHandlers {
             HookResult result = c.dispatcher().dispatch(hook, dryRun);
             c.metrics().webhook(format, result.httpStatus());
             json(res, result.httpStatus(), result);
+            Dispatcher.log(result);
         } catch (HookException e) {
             c.metrics().webhook(format, e.status());
             LOG.info(() -> "webhook refused: " + e.status() + " " + e.getMessage());
