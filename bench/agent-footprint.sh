@@ -17,8 +17,10 @@ IDLE_SECONDS=${IDLE_SECONDS:-5}
 OUT=bench/out
 mkdir -p "$OUT"
 
-# The flags of the image (Dockerfile JDD_DEFAULT_JAVA_OPTS); override with FLAGS=... to try others.
-IMAGE_FLAGS="-XX:+UseSerialGC -Xms8m -Xmx64m -Xss256k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=16m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xshare:auto -XX:+ExitOnOutOfMemoryError"
+# The flags the image should use (Dockerfile JDD_DEFAULT_JAVA_OPTS): serial GC, small heap with a 2 MiB young
+# generation, small stacks, C1 only with one compiler thread, the JDK's CDS archive, and the native heap trimmed
+# every 2 s (glibc keeps freed malloc memory otherwise; -6 MiB idle RSS here). Override with FLAGS=... to try others.
+IMAGE_FLAGS="-XX:+UseSerialGC -Xms8m -Xmx64m -Xmn2m -Xss256k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=16m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xshare:auto -XX:TrimNativeHeapInterval=2000 -XX:+ExitOnOutOfMemoryError"
 FLAGS=${FLAGS:-$IMAGE_FLAGS}
 
 find_jdk() {
