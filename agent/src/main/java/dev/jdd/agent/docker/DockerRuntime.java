@@ -42,6 +42,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
@@ -147,10 +148,10 @@ public final class DockerRuntime implements ContainerRuntime {
     public Optional<Target> find(String namespace, String pod, String container) {
         List<Container> found;
         try {
-            found = api.listContainersCmd()
+            found = call(() -> api.listContainersCmd()
                     .withStatusFilter(List.of("running"))
                     .withLabelFilter(Map.of(LABEL_NAMESPACE, namespace, LABEL_POD, pod, LABEL_CONTAINER, container))
-                    .exec();
+                    .exec());
         } catch (RuntimeException e) {
             throw unavailable("listing containers", e);
         }
@@ -167,7 +168,7 @@ public final class DockerRuntime implements ContainerRuntime {
         String id = newest.get().getId();
         InspectContainerResponse inspected;
         try {
-            inspected = api.inspectContainerCmd(id).exec();
+            inspected = call(() -> api.inspectContainerCmd(id).exec());
         } catch (NotFoundException e) {
             return Optional.empty();
         } catch (RuntimeException e) {
@@ -219,7 +220,7 @@ public final class DockerRuntime implements ContainerRuntime {
     /** The container's configured user ({@code ""} for root), as {@code docker run --user} or the image set it. */
     private String containerUser(Target target) {
         try {
-            var config = api.inspectContainerCmd(target.id()).exec().getConfig();
+            var config = call(() -> api.inspectContainerCmd(target.id()).exec()).getConfig();
             return config == null || config.getUser() == null ? "" : config.getUser().strip();
         } catch (NotFoundException e) {
             throw gone(target, e);
@@ -231,8 +232,8 @@ public final class DockerRuntime implements ContainerRuntime {
     private void upload(Target target, String parent, byte[] tar, boolean copyUidGid) {
         if (copyUidGid) {
             try {
-                api.copyArchiveToContainerCmd(target.id()).withRemotePath(parent).withCopyUIDGID(true)
-                        .withTarInputStream(new ByteArrayInputStream(tar)).exec();
+                call(() -> api.copyArchiveToContainerCmd(target.id()).withRemotePath(parent).withCopyUIDGID(true)
+                        .withTarInputStream(new ByteArrayInputStream(tar)).exec());
                 return;
             } catch (DockerException e) {
                 if (containerGone(e) || e.getHttpStatus() == 404 || readOnly(e)) {
@@ -241,8 +242,8 @@ public final class DockerRuntime implements ContainerRuntime {
                 LOG.fine(() -> "the engine could not resolve the user of " + target.name() + ": " + dockerMessage(e));
             }
         }
-        api.copyArchiveToContainerCmd(target.id()).withRemotePath(parent)
-                .withTarInputStream(new ByteArrayInputStream(tar)).exec();
+        call(() -> api.copyArchiveToContainerCmd(target.id()).withRemotePath(parent)
+                .withTarInputStream(new ByteArrayInputStream(tar)).exec());
     }
 
     @Override
@@ -324,7 +325,7 @@ public final class DockerRuntime implements ContainerRuntime {
             if (user != null) {
                 create.withUser(user);
             }
-            execId = create.exec().getId();
+            execId = call(create::exec).getId();
         } catch (DockerException e) {
             if (containerGone(e) || e.getHttpStatus() == 409) {
                 throw gone(target, e);
@@ -340,7 +341,14 @@ public final class DockerRuntime implements ContainerRuntime {
             start.withStdIn(new ByteArrayInputStream(input));
         }
         try {
-            start.exec(output);
+            try {
+                start.exec(output);
+            } catch (RuntimeException e) {
+                if (!requestNeverSent(e)) {
+                    throw e;
+                }
+                start.exec(output); // a connection the engine had closed: the exec did not start, so start it now
+            }
         } catch (RuntimeException e) {
             throw unavailable("starting an exec in " + target.name(), e);
         }
@@ -364,7 +372,7 @@ public final class DockerRuntime implements ContainerRuntime {
 
         Long exitCode;
         try {
-            exitCode = api.inspectExecCmd(execId).exec().getExitCodeLong();
+            exitCode = call(() -> api.inspectExecCmd(execId).exec()).getExitCodeLong();
         } catch (RuntimeException e) {
             throw lost(target, e);
         }
@@ -427,7 +435,7 @@ public final class DockerRuntime implements ContainerRuntime {
     private void requireRunning(Target target) {
         InspectContainerResponse inspected;
         try {
-            inspected = api.inspectContainerCmd(target.id()).exec();
+            inspected = call(() -> api.inspectContainerCmd(target.id()).exec());
         } catch (NotFoundException e) {
             throw gone(target, e);
         } catch (RuntimeException e) {
@@ -439,6 +447,45 @@ public final class DockerRuntime implements ContainerRuntime {
             throw new RuntimeUnavailableException("container " + target.name() + " stopped during the exec"
                     + (code == null ? "" : " (exit code " + code + ")"));
         }
+    }
+
+    /**
+     * Runs a request, once more when it failed on a pooled connection that the engine had closed (after an engine
+     * restart): the pool drops that connection, so the runtime works again at once, with no sticky broken state.
+     * Only requests that are safe to repeat go through here (reads, exec create, the idempotent archive upload).
+     */
+    private static <T> T call(Supplier<T> request) {
+        try {
+            return request.get();
+        } catch (DockerException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            if (!staleConnection(e)) {
+                throw e;
+            }
+            return request.get();
+        }
+    }
+
+    private static boolean staleConnection(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("Broken pipe") || m.contains("Connection reset") || t.getClass().getSimpleName().equals("NoHttpResponseException")
+                    || t.getClass().getSimpleName().equals("ConnectionClosedException")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Writing the request failed, so the engine never saw it. */
+    private static boolean requestNeverSent(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("Broken pipe")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The exec's stream broke: the container stopped, or the engine went away. */

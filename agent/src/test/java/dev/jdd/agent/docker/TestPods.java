@@ -138,6 +138,26 @@ public final class TestPods implements AutoCloseable {
         return pod;
     }
 
+    /** Starts a pod's containers again, sandbox first (as kubelet does after an engine restart). */
+    public void restart(Pod pod) {
+        for (String id : List.of(pod.sandboxId(), pod.appId())) {
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    docker.startContainerCmd(id).exec();
+                    break;
+                } catch (com.github.dockerjava.api.exception.NotModifiedException e) {
+                    break; // running already (restart policy)
+                } catch (com.github.dockerjava.api.exception.DockerException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    if (attempt > 0) {
+                        throw e; // the first try may hit a pooled connection that the stopped engine closed
+                    }
+                }
+            }
+        }
+    }
+
     /** A sandbox alone, labelled for {@code container} as well, as a decoy that find must never pick. */
     public String startDecoySandbox(String namespace, String pod, String container) {
         Map<String, String> labels = new HashMap<>();
