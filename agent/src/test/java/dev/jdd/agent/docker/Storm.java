@@ -1,0 +1,93 @@
+package dev.jdd.agent.docker;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Fires requests at the agent in a burst: all are submitted at once to {@code concurrency} client threads that
+ * wait on one start signal. Records each request's latency and outcome.
+ */
+public final class Storm {
+    private Storm() {
+    }
+
+    /** What a burst gave: latencies in nanoseconds (sorted), outcome counts, captures accepted (ids). */
+    public record Result(long[] latencies, Map<String, Integer> outcomes, List<String> accepted, List<String> errors) {
+        public long percentile(double p) {
+            if (latencies.length == 0) {
+                return 0;
+            }
+            int i = (int) Math.ceil(p / 100.0 * latencies.length) - 1;
+            return latencies[Math.max(0, Math.min(latencies.length - 1, i))];
+        }
+
+        public int total() {
+            return outcomes.values().stream().mapToInt(Integer::intValue).sum();
+        }
+    }
+
+    /** One request; returns its outcome (or {@code http-<status>}) and the capture id when accepted. */
+    public interface Request {
+        String[] send(int index) throws Exception;
+    }
+
+    public static Result burst(int requests, int concurrency, Request request) throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Object[]>> futures = new ArrayList<>();
+        try {
+            for (int i = 0; i < requests; i++) {
+                int index = i;
+                Callable<Object[]> task = () -> {
+                    go.await();
+                    long start = System.nanoTime();
+                    try {
+                        String[] answer = request.send(index);
+                        return new Object[] {System.nanoTime() - start, answer[0], answer[1]};
+                    } catch (Exception e) {
+                        return new Object[] {System.nanoTime() - start, "client-error", e.toString()};
+                    }
+                };
+                futures.add(pool.submit(task));
+            }
+            go.countDown();
+            long[] latencies = new long[requests];
+            Map<String, Integer> outcomes = new TreeMap<>();
+            List<String> accepted = new ArrayList<>();
+            List<String> errors = new ArrayList<>();
+            for (int i = 0; i < futures.size(); i++) {
+                Object[] r;
+                try {
+                    r = futures.get(i).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    r = new Object[] {0L, "client-error", e.getCause().toString()};
+                }
+                latencies[i] = (Long) r[0];
+                String outcome = (String) r[1];
+                outcomes.merge(outcome, 1, Integer::sum);
+                if ("accepted".equals(outcome)) {
+                    accepted.add((String) r[2]);
+                } else if ("client-error".equals(outcome) || outcome.startsWith("http-")) {
+                    errors.add(outcome + ": " + r[2]);
+                }
+            }
+            Arrays.sort(latencies);
+            return new Result(latencies, outcomes, accepted, errors);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Milliseconds with two decimals. */
+    public static String ms(long nanos) {
+        return String.format("%.2f ms", nanos / 1e6);
+    }
+}
