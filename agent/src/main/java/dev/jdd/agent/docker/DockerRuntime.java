@@ -113,8 +113,10 @@ public final class DockerRuntime implements ContainerRuntime {
      */
     public DockerRuntime(URI dockerHost, int slots) {
         String scheme = dockerHost.getScheme();
-        if (!"unix".equals(scheme) && !"tcp".equals(scheme)) {
-            throw new IllegalArgumentException("docker host must be unix:///path or tcp://host:port, got " + dockerHost);
+        boolean unix = "unix".equals(scheme) && dockerHost.getPath() != null && dockerHost.getPath().length() > 1;
+        boolean tcp = "tcp".equals(scheme) && dockerHost.getHost() != null && dockerHost.getPort() > 0;
+        if (!unix && !tcp) {
+            throw new IllegalArgumentException("expected unix:///path/to/docker.sock or tcp://host:port");
         }
         this.host = dockerHost;
         // Short calls (list, inspect, create, copy) get a response timeout, so admission never hangs on a stuck
