@@ -195,10 +195,15 @@ public final class TestPods implements AutoCloseable {
 
     /** Waits until the container's output holds {@code text}. */
     public void awaitLog(String id, String text, Duration max) {
+        awaitLog(id, text, 1, max);
+    }
+
+    /** Waits until the container's output (over all its runs) holds {@code text} {@code times} times. */
+    public void awaitLog(String id, String text, int times, Duration max) {
         long end = System.nanoTime() + max.toNanos();
         while (System.nanoTime() < end) {
             String logs = logs(id);
-            if (logs.contains(text)) {
+            if (logs.split(java.util.regex.Pattern.quote(text), -1).length - 1 >= times) {
                 return;
             }
             var state = docker.inspectContainerCmd(id).exec().getState();
