@@ -36,6 +36,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -101,6 +103,7 @@ public final class DockerRuntime implements ContainerRuntime {
     private final DockerClient streams;
     private final SecureRandom random = new SecureRandom();
     private final Set<String> copied = ConcurrentHashMap.newKeySet();
+    private final Map<List<String>, CompletableFuture<Optional<Target>>> finding = new ConcurrentHashMap<>();
     private final ExecutorService cleaner = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "jdd-docker-cleanup");
         t.setDaemon(true);
@@ -121,8 +124,22 @@ public final class DockerRuntime implements ContainerRuntime {
         this.host = dockerHost;
         // Short calls (list, inspect, create, copy) get a response timeout, so admission never hangs on a stuck
         // engine. Exec streams are silent while the script samples, so they get none: exec() bounds them itself.
-        this.api = client(dockerHost, 2 * slots + 8, Duration.ofSeconds(15));
+        this.api = client(dockerHost, Math.max(32, 4 * slots), Duration.ofSeconds(15));
         this.streams = client(dockerHost, 2 * slots + 4, null);
+        // In the background, so start-up does not wait: says early in the log whether the engine answers, and
+        // loads the client's code paths so that the first alert storm does not pay for that.
+        cleaner.submit(this::probe);
+    }
+
+    private void probe() {
+        try {
+            var version = call(() -> api.versionCmd().exec());
+            findNow("jdd-probe", "jdd-probe", "jdd-probe");
+            LOG.info(() -> "Docker engine " + version.getVersion() + " (API " + version.getApiVersion() + ") answers at " + host);
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "Docker engine at " + host + " does not answer yet (captures will answer error until it does): "
+                    + (e instanceof DockerException d ? dockerMessage(d) : rootCause(e)));
+        }
     }
 
     /** A thread-safe docker-java client on the zerodep transport. Tests use it too. */
@@ -146,8 +163,40 @@ public final class DockerRuntime implements ContainerRuntime {
         return "docker";
     }
 
+    /**
+     * Concurrent finds of the same container share one pair of engine calls: in an alert storm hundreds of
+     * requests name the same few containers, and each answer is still at most one round trip old.
+     */
     @Override
     public Optional<Target> find(String namespace, String pod, String container) {
+        List<String> key = List.of(namespace, pod, container);
+        CompletableFuture<Optional<Target>> mine = new CompletableFuture<>();
+        CompletableFuture<Optional<Target>> running = finding.putIfAbsent(key, mine);
+        if (running == null) {
+            try {
+                mine.complete(findNow(namespace, pod, container));
+            } catch (RuntimeException e) {
+                mine.completeExceptionally(e);
+            } finally {
+                finding.remove(key, mine);
+            }
+            try {
+                return mine.join();
+            } catch (CompletionException e) {
+                throw (RuntimeException) e.getCause();
+            }
+        }
+        try {
+            return running.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new RuntimeUnavailableException(e.getCause().toString(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RuntimeUnavailableException("interrupted while asking the Docker engine", e);
+        }
+    }
+
+    private Optional<Target> findNow(String namespace, String pod, String container) {
         List<Container> found;
         try {
             found = call(() -> api.listContainersCmd()

@@ -20,13 +20,10 @@ public final class Storm {
     }
 
     /** What a burst gave: latencies in nanoseconds (sorted), outcome counts, captures accepted (ids). */
-    public record Result(long[] latencies, Map<String, Integer> outcomes, List<String> accepted, List<String> errors) {
+    public record Result(long[] latencies, Map<String, Integer> outcomes, List<String> accepted, List<String> errors,
+                         Map<String, long[]> latenciesByOutcome) {
         public long percentile(double p) {
-            if (latencies.length == 0) {
-                return 0;
-            }
-            int i = (int) Math.ceil(p / 100.0 * latencies.length) - 1;
-            return latencies[Math.max(0, Math.min(latencies.length - 1, i))];
+            return Storm.percentile(latencies, p);
         }
 
         public int total() {
@@ -61,6 +58,7 @@ public final class Storm {
             go.countDown();
             long[] latencies = new long[requests];
             Map<String, Integer> outcomes = new TreeMap<>();
+            Map<String, List<Long>> byOutcome = new TreeMap<>();
             List<String> accepted = new ArrayList<>();
             List<String> errors = new ArrayList<>();
             for (int i = 0; i < futures.size(); i++) {
@@ -73,6 +71,7 @@ public final class Storm {
                 latencies[i] = (Long) r[0];
                 String outcome = (String) r[1];
                 outcomes.merge(outcome, 1, Integer::sum);
+                byOutcome.computeIfAbsent(outcome, k -> new ArrayList<>()).add((Long) r[0]);
                 if ("accepted".equals(outcome)) {
                     accepted.add((String) r[2]);
                 } else if ("client-error".equals(outcome) || outcome.startsWith("http-")) {
@@ -80,10 +79,20 @@ public final class Storm {
                 }
             }
             Arrays.sort(latencies);
-            return new Result(latencies, outcomes, accepted, errors);
+            Map<String, long[]> sortedByOutcome = new TreeMap<>();
+            byOutcome.forEach((k, v) -> sortedByOutcome.put(k, v.stream().mapToLong(Long::longValue).sorted().toArray()));
+            return new Result(latencies, outcomes, accepted, errors, sortedByOutcome);
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    public static long percentile(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 
     /** Milliseconds with two decimals. */
