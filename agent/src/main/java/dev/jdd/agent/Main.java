@@ -1,5 +1,6 @@
 package dev.jdd.agent;
 
+import dev.jdd.agent.docker.DockerRuntime;
 import dev.jdd.agent.local.LocalRuntime;
 import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.common.ConfigException;
@@ -7,6 +8,7 @@ import dev.jdd.common.Flags;
 import io.helidon.webserver.http.HttpRouting;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.util.logging.Logger;
 
 /** {@code java -jar jdd-agent.jar --token=... [--runtime=local] ...}: reads the flags, wires the agent, stops it on SIGTERM. */
@@ -24,14 +26,17 @@ public final class Main {
             System.exit(2);
             return;
         }
-        ContainerRuntime runtime = switch (config.runtime()) {
-            case "local" -> new LocalRuntime();
-            default -> {
-                System.err.println("jdd agent: --runtime=docker is not available in this build yet; use --runtime=local");
-                System.exit(2);
-                yield null;
-            }
-        };
+        ContainerRuntime runtime;
+        try {
+            runtime = switch (config.runtime()) {
+                case "local" -> new LocalRuntime();
+                default -> new DockerRuntime(URI.create(config.dockerHost()), config.slots());
+            };
+        } catch (IllegalArgumentException e) {
+            System.err.println("jdd agent: --docker-host=" + config.dockerHost() + ": " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         Agent agent;
         try {
             agent = Agent.start(config, runtime);

@@ -1,0 +1,744 @@
+package dev.jdd.agent.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.ExecCreateCmd;
+import com.github.dockerjava.api.command.ExecStartCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.StreamType;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import dev.jdd.agent.runtime.ContainerRuntime;
+import dev.jdd.agent.runtime.CopyRefusedException;
+import dev.jdd.agent.runtime.ExecResult;
+import dev.jdd.agent.runtime.RuntimeUnavailableException;
+import dev.jdd.agent.runtime.Target;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/**
+ * {@link ContainerRuntime} on the Docker Engine API over the node's socket (docker-java, zerodep transport).
+ *
+ * <p>Every command runs through a small {@code sh} wrapper that first prints its own PID. Docker starts each
+ * exec as a new session (runc calls setsid), so that PID is the session id of everything the command starts;
+ * on timeout or interrupt the runtime signals that session inside the container (TERM, a grace period, then
+ * KILL) and checks until nothing of it is left. Docker has no API to kill an exec.
+ */
+public final class DockerRuntime implements ContainerRuntime {
+    private static final Logger LOG = Logger.getLogger(DockerRuntime.class.getName());
+
+    static final String LABEL_NAMESPACE = "io.kubernetes.pod.namespace";
+    static final String LABEL_POD = "io.kubernetes.pod.name";
+    static final String LABEL_CONTAINER = "io.kubernetes.container.name";
+    static final String LABEL_TYPE = "io.kubernetes.docker.type";
+
+    /** What one stream (stdout or stderr) of an exec may bring back; the rest is dropped. */
+    static final int OUTPUT_CAP = 16 * 1024 * 1024;
+    private static final String PID_LINE = "jdd-exec-pid ";
+    private static final Duration GRACE = Duration.ofSeconds(1);
+    private static final Duration HOUSEKEEPING_TIMEOUT = Duration.ofSeconds(10);
+    private static final Pattern FOLDER = Pattern.compile("/(tmp/)?\\.jdd-[0-9a-f]{16}");
+
+    /**
+     * Prints its PID, then becomes the command (positional parameters, never parsed as shell text).
+     * The command list is the agent's, fixed; no alert text reaches it.
+     */
+    private static final String WRAPPER = "echo \"" + PID_LINE + "$$\"; exec \"$@\"";
+
+    /**
+     * Same, but feeds the command exactly {@code $1} lines of its own stdin, then end-of-file: docker-java cannot
+     * half-close an exec's stdin, so the command would otherwise wait for more input forever. Builtins only.
+     */
+    private static final String WRAPPER_STDIN = "echo \"" + PID_LINE + "$$\"; n=$1; shift; "
+            + "i=0; while [ \"$i\" -lt \"$n\" ] && IFS= read -r l; do printf '%s\\n' \"$l\"; i=$((i+1)); done | \"$@\"";
+
+    /**
+     * Sends signal {@code $2} to every live process of session {@code $1} in the container and prints their
+     * PIDs; signal 0 only lists them. Reads {@code /proc/N/stat} with builtins: after the last ')' come
+     * state, ppid, pgrp, session. Zombies run nothing and are skipped (a container's PID 1 may never reap them).
+     */
+    private static final String SESSION_KILLER = "s=$1; g=$2; "
+            + "for f in /proc/[0-9]*/stat; do IFS= read -r l < \"$f\" 2>/dev/null || continue; "
+            + "p=${l%% *}; r=${l##*) }; set -- $r; "
+            + "if [ \"$4\" = \"$s\" ] && [ \"$1\" != Z ]; then kill -\"$g\" \"$p\" 2>/dev/null; echo \"$p\"; fi; done";
+
+    private final URI host;
+    private final DockerClient api;
+    private final DockerClient streams;
+    private final SecureRandom random = new SecureRandom();
+    private final Set<String> copied = ConcurrentHashMap.newKeySet();
+    private final Map<List<String>, CompletableFuture<Optional<Target>>> finding = new ConcurrentHashMap<>();
+    private final ExecutorService cleaner = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "jdd-docker-cleanup");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * @param dockerHost the engine's socket, e.g. {@code unix:///var/run/docker.sock}
+     * @param slots      how many execs run at once; the connection pools are sized for that
+     */
+    public DockerRuntime(URI dockerHost, int slots) {
+        String scheme = dockerHost.getScheme();
+        boolean unix = "unix".equals(scheme) && dockerHost.getPath() != null && dockerHost.getPath().length() > 1;
+        boolean tcp = "tcp".equals(scheme) && dockerHost.getHost() != null && dockerHost.getPort() > 0;
+        if (!unix && !tcp) {
+            throw new IllegalArgumentException("expected unix:///path/to/docker.sock or tcp://host:port");
+        }
+        this.host = dockerHost;
+        // Short calls (list, inspect, create, copy) get a response timeout, so admission never hangs on a stuck
+        // engine. Exec streams are silent while the script samples, so they get none: exec() bounds them itself.
+        this.api = client(dockerHost, Math.max(32, 4 * slots), Duration.ofSeconds(15));
+        this.streams = client(dockerHost, 2 * slots + 4, null);
+        // In the background, so start-up does not wait: says early in the log whether the engine answers, and
+        // loads the client's code paths so that the first alert storm does not pay for that.
+        cleaner.submit(this::probe);
+    }
+
+    private void probe() {
+        try {
+            var version = call(() -> api.versionCmd().exec());
+            findNow("jdd-probe", "jdd-probe", "jdd-probe");
+            LOG.info(() -> "Docker engine " + version.getVersion() + " (API " + version.getApiVersion() + ") answers at " + host);
+        } catch (RuntimeException e) {
+            LOG.warning(() -> "Docker engine at " + host + " does not answer yet (captures will answer error until it does): "
+                    + (e instanceof DockerException d ? dockerMessage(d) : rootCause(e)));
+        }
+    }
+
+    /** A thread-safe docker-java client on the zerodep transport. Tests use it too. */
+    public static DockerClient client(URI dockerHost, int maxConnections, Duration responseTimeout) {
+        var config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost(dockerHost.toString())
+                .withDockerTlsVerify(false)
+                .build();
+        var http = new ZerodepDockerHttpClient.Builder()
+                .dockerHost(dockerHost)
+                .maxConnections(maxConnections)
+                .connectionTimeout(Duration.ofSeconds(5));
+        if (responseTimeout != null) {
+            http.responseTimeout(responseTimeout);
+        }
+        return DockerClientImpl.getInstance(config, http.build());
+    }
+
+    @Override
+    public String name() {
+        return "docker";
+    }
+
+    /**
+     * Concurrent finds of the same container share one pair of engine calls: in an alert storm hundreds of
+     * requests name the same few containers, and each answer is still at most one round trip old.
+     */
+    @Override
+    public Optional<Target> find(String namespace, String pod, String container) {
+        List<String> key = List.of(namespace, pod, container);
+        CompletableFuture<Optional<Target>> mine = new CompletableFuture<>();
+        CompletableFuture<Optional<Target>> running = finding.putIfAbsent(key, mine);
+        if (running == null) {
+            try {
+                mine.complete(findNow(namespace, pod, container));
+            } catch (RuntimeException e) {
+                mine.completeExceptionally(e);
+            } finally {
+                finding.remove(key, mine);
+            }
+            try {
+                return mine.join();
+            } catch (CompletionException e) {
+                throw (RuntimeException) e.getCause();
+            }
+        }
+        try {
+            return running.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new RuntimeUnavailableException(e.getCause().toString(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RuntimeUnavailableException("interrupted while asking the Docker engine", e);
+        }
+    }
+
+    private Optional<Target> findNow(String namespace, String pod, String container) {
+        List<Container> found;
+        try {
+            found = call(() -> api.listContainersCmd()
+                    .withStatusFilter(List.of("running"))
+                    .withLabelFilter(Map.of(LABEL_NAMESPACE, namespace, LABEL_POD, pod, LABEL_CONTAINER, container))
+                    .exec());
+        } catch (RuntimeException e) {
+            throw unavailable("listing containers", e);
+        }
+        // Kubelet's sandbox carries the container-name label POD; DNS-1123 names cannot spell it, but check anyway.
+        Optional<Container> newest = found.stream()
+                .filter(c -> !"podsandbox".equals(label(c, LABEL_TYPE)) && !"POD".equals(label(c, LABEL_CONTAINER)))
+                // Never trust the engine's filter alone: the labels must be exactly the names asked for.
+                .filter(c -> namespace.equals(label(c, LABEL_NAMESPACE)) && pod.equals(label(c, LABEL_POD))
+                        && container.equals(label(c, LABEL_CONTAINER)))
+                .max(Comparator.comparing(c -> c.getCreated() == null ? 0L : c.getCreated()));
+        if (newest.isEmpty()) {
+            return Optional.empty();
+        }
+        String id = newest.get().getId();
+        InspectContainerResponse inspected;
+        try {
+            inspected = call(() -> api.inspectContainerCmd(id).exec());
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            throw unavailable("inspecting container " + id, e);
+        }
+        var state = inspected.getState();
+        if (state == null || !Boolean.TRUE.equals(state.getRunning())) {
+            return Optional.empty();
+        }
+        long pid = state.getPidLong() == null ? 0 : state.getPidLong();
+        return Optional.of(new Target(id, readableName(inspected.getName(), id), pid));
+    }
+
+    @Override
+    public String copy(Target target, Map<String, byte[]> files) {
+        String folderName = ".jdd-" + HexFormat.of().formatHex(randomBytes(8));
+        String user = containerUser(target);
+        Matcher numeric = NUMERIC_USER.matcher(user);
+        // The script's own user owns its folder, so it can write there and remove it. Numeric users go into the
+        // tar headers; for a user name the engine resolves it (copyUIDGID), else the files stay root's, still 0755.
+        boolean byName = !user.isEmpty() && !numeric.matches();
+        byte[] tar = numeric.matches()
+                ? tar(folderName, files, Integer.parseInt(numeric.group(1)), numeric.group(2) == null ? 0 : Integer.parseInt(numeric.group(2)))
+                : tar(folderName, files, 0, 0);
+        for (String parent : List.of("/tmp", "/")) {
+            try {
+                upload(target, parent, tar, byName);
+            } catch (DockerException e) {
+                if (containerGone(e)) {
+                    throw gone(target, e);
+                }
+                if (e.getHttpStatus() == 404 && parent.equals("/tmp")) {
+                    continue; // this image has no /tmp: use the root folder
+                }
+                throw new CopyRefusedException("container " + target.name() + " refused the files in " + parent + ": "
+                        + dockerMessage(e), e);
+            } catch (RuntimeException e) {
+                throw unavailable("copying into container " + target.name(), e);
+            }
+            String folder = (parent.equals("/") ? "" : parent) + "/" + folderName;
+            copied.add(target.id() + folder);
+            return folder;
+        }
+        throw new IllegalStateException("unreachable: the root folder always exists");
+    }
+
+    private static final Pattern NUMERIC_USER = Pattern.compile("(\\d+)(?::(\\d+))?");
+
+    /** The container's configured user ({@code ""} for root), as {@code docker run --user} or the image set it. */
+    private String containerUser(Target target) {
+        try {
+            var config = call(() -> api.inspectContainerCmd(target.id()).exec()).getConfig();
+            return config == null || config.getUser() == null ? "" : config.getUser().strip();
+        } catch (NotFoundException e) {
+            throw gone(target, e);
+        } catch (RuntimeException e) {
+            throw unavailable("inspecting container " + target.name(), e);
+        }
+    }
+
+    private void upload(Target target, String parent, byte[] tar, boolean copyUidGid) {
+        if (copyUidGid) {
+            try {
+                call(() -> api.copyArchiveToContainerCmd(target.id()).withRemotePath(parent).withCopyUIDGID(true)
+                        .withTarInputStream(new ByteArrayInputStream(tar)).exec());
+                return;
+            } catch (DockerException e) {
+                if (containerGone(e) || e.getHttpStatus() == 404 || readOnly(e)) {
+                    throw e;
+                }
+                LOG.fine(() -> "the engine could not resolve the user of " + target.name() + ": " + dockerMessage(e));
+            }
+        }
+        call(() -> api.copyArchiveToContainerCmd(target.id()).withRemotePath(parent)
+                .withTarInputStream(new ByteArrayInputStream(tar)).exec());
+    }
+
+    @Override
+    public ExecResult exec(Target target, List<String> command, byte[] stdin, Duration timeout) throws InterruptedException {
+        return run(target, null, command, stdin, timeout);
+    }
+
+    @Override
+    public void remove(Target target, String folder) {
+        if (!FOLDER.matcher(folder).matches() || !copied.remove(target.id() + folder)) {
+            LOG.warning(() -> "not removing " + folder + " from " + target.name() + ": this runtime did not copy it");
+            return;
+        }
+        // Also when the caller is interrupted (the agent stopping): the folder must not stay behind.
+        housekeeping(() -> {
+            ExecResult r = run(target, "0", List.of("rm", "-rf", "--", folder), null, HOUSEKEEPING_TIMEOUT);
+            if (r.exitCode() != 0) {
+                LOG.warning(() -> "removing " + folder + " from " + target.name() + " failed (exit " + r.exitCode() + "): "
+                        + new String(r.stderr(), StandardCharsets.UTF_8).strip());
+            }
+            return null;
+        }, "removing " + folder + " from " + target.name());
+    }
+
+    /**
+     * Runs cleanup on a thread of its own and waits for it whatever the caller's interrupt status: an interrupted
+     * thread would have its socket closed under it by the JDK. The caller's interrupt flag is kept.
+     */
+    private void housekeeping(Callable<Void> work, String what) {
+        boolean interrupted = Thread.interrupted();
+        Future<Void> done = cleaner.submit(work);
+        while (true) {
+            try {
+                done.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                // The container or the engine went away: then what ran in it is gone with it.
+                LOG.warning(() -> what + " failed: " + cause.getMessage());
+                break;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        cleaner.shutdown();
+        for (DockerClient c : List.of(api, streams)) {
+            try {
+                c.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.FINE, "closing the Docker client", e);
+            }
+        }
+    }
+
+    private ExecResult run(Target target, String user, List<String> command, byte[] stdin, Duration timeout)
+            throws InterruptedException {
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("empty command");
+        }
+        byte[] input = stdin == null ? null : asLines(stdin);
+        List<String> wrapped = new ArrayList<>(List.of("sh", "-c", input == null ? WRAPPER : WRAPPER_STDIN, "jdd-exec"));
+        if (input != null) {
+            wrapped.add(Integer.toString(countLines(input)));
+        }
+        wrapped.addAll(command);
+
+        String execId;
+        try {
+            ExecCreateCmd create = api.execCreateCmd(target.id())
+                    .withCmd(wrapped.toArray(String[]::new))
+                    .withAttachStdout(true).withAttachStderr(true).withAttachStdin(input != null).withTty(false);
+            if (user != null) {
+                create.withUser(user);
+            }
+            execId = call(create::exec).getId();
+        } catch (DockerException e) {
+            if (containerGone(e) || e.getHttpStatus() == 409) {
+                throw gone(target, e);
+            }
+            throw unavailable("creating an exec in " + target.name(), e);
+        } catch (RuntimeException e) {
+            throw unavailable("creating an exec in " + target.name(), e);
+        }
+
+        Output output = new Output(OUTPUT_CAP);
+        ExecStartCmd start = streams.execStartCmd(execId).withDetach(false).withTty(false);
+        if (input != null) {
+            start.withStdIn(new ByteArrayInputStream(input));
+        }
+        try {
+            try {
+                start.exec(output);
+            } catch (RuntimeException e) {
+                if (!requestNeverSent(e)) {
+                    throw e;
+                }
+                start.exec(output); // a connection the engine had closed: the exec did not start, so start it now
+            }
+        } catch (RuntimeException e) {
+            throw unavailable("starting an exec in " + target.name(), e);
+        }
+
+        boolean finished;
+        try {
+            finished = output.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            endSession(target, output);
+            Thread.interrupted(); // reported by the exception
+            throw e;
+        } catch (RuntimeException e) {
+            output.closeQuietly();
+            throw lost(target, e);
+        }
+        if (!finished) {
+            endSession(target, output);
+            return new ExecResult(-1, output.stdout(), output.stderr(), true);
+        }
+        output.closeQuietly();
+
+        Long exitCode;
+        try {
+            exitCode = call(() -> api.inspectExecCmd(execId).exec()).getExitCodeLong();
+        } catch (RuntimeException e) {
+            throw lost(target, e);
+        }
+        if (exitCode == null || exitCode >= 128) {
+            // Ended by a signal: maybe the container stopped under it. The engine records that a moment after
+            // the exec's stream ends, so look a few times before believing the container still runs.
+            for (int i = 0; i < 10; i++) {
+                requireRunning(target);
+                Thread.sleep(100);
+            }
+        }
+        requireRunning(target);
+        return new ExecResult(exitCode == null ? -1 : exitCode.intValue(), output.stdout(), output.stderr(), false);
+    }
+
+    /**
+     * Ends every process of the exec's session inside the container: TERM, up to {@link #GRACE} for them to go,
+     * then KILL, and checks that none is left.
+     */
+    private void endSession(Target target, Output output) {
+        housekeeping(() -> {
+            try {
+                long session = output.awaitPid(Duration.ofSeconds(5));
+                if (session <= 0) {
+                    LOG.warning(() -> "exec in " + target.name() + " never reported its PID; cannot end its processes");
+                    return null;
+                }
+                List<String> left = signalSession(target, session, "TERM");
+                long graceEnd = System.nanoTime() + GRACE.toNanos();
+                while (!left.isEmpty() && System.nanoTime() < graceEnd) {
+                    Thread.sleep(100);
+                    left = signalSession(target, session, "0");
+                }
+                for (int round = 0; !left.isEmpty() && round < 20; round++) {
+                    signalSession(target, session, "KILL");
+                    Thread.sleep(100);
+                    left = signalSession(target, session, "0");
+                }
+                if (!left.isEmpty()) {
+                    List<String> survivors = left;
+                    LOG.severe(() -> "processes " + survivors + " of an exec in " + target.name() + " survived KILL");
+                }
+                return null;
+            } finally {
+                output.closeQuietly();
+            }
+        }, "ending an exec in " + target.name());
+    }
+
+    /** Signals the session's live processes (as root in the container) and returns their PIDs. */
+    private List<String> signalSession(Target target, long session, String signal) throws InterruptedException {
+        ExecResult r = run(target, "0", List.of("sh", "-c", SESSION_KILLER, "jdd-kill", Long.toString(session), signal),
+                null, HOUSEKEEPING_TIMEOUT);
+        if (r.timedOut()) {
+            throw new RuntimeUnavailableException("listing the processes of an exec in " + target.name() + " timed out");
+        }
+        return Arrays.stream(new String(r.stdout(), StandardCharsets.US_ASCII).split("\\s+")).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private void requireRunning(Target target) {
+        InspectContainerResponse inspected;
+        try {
+            inspected = call(() -> api.inspectContainerCmd(target.id()).exec());
+        } catch (NotFoundException e) {
+            throw gone(target, e);
+        } catch (RuntimeException e) {
+            throw unavailable("inspecting container " + target.name(), e);
+        }
+        var state = inspected.getState();
+        if (state == null || !Boolean.TRUE.equals(state.getRunning())) {
+            Long code = state == null ? null : state.getExitCodeLong();
+            throw new RuntimeUnavailableException("container " + target.name() + " stopped during the exec"
+                    + (code == null ? "" : " (exit code " + code + ")"));
+        }
+    }
+
+    /**
+     * Runs a request, once more when it failed on a pooled connection that the engine had closed (after an engine
+     * restart): the pool drops that connection, so the runtime works again at once, with no sticky broken state.
+     * Only requests that are safe to repeat go through here (reads, exec create, the idempotent archive upload).
+     */
+    private static <T> T call(Supplier<T> request) {
+        try {
+            return request.get();
+        } catch (DockerException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            if (!staleConnection(e)) {
+                throw e;
+            }
+            return request.get();
+        }
+    }
+
+    private static boolean staleConnection(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("Broken pipe") || m.contains("Connection reset") || t.getClass().getSimpleName().equals("NoHttpResponseException")
+                    || t.getClass().getSimpleName().equals("ConnectionClosedException")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Writing the request failed, so the engine never saw it. */
+    private static boolean requestNeverSent(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("Broken pipe")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The exec's stream broke: the container stopped, or the engine went away. */
+    private RuntimeUnavailableException lost(Target target, RuntimeException e) {
+        try {
+            requireRunning(target);
+        } catch (RuntimeUnavailableException stopped) {
+            return stopped;
+        }
+        return unavailable("running an exec in " + target.name(), e);
+    }
+
+    private RuntimeUnavailableException gone(Target target, DockerException e) {
+        return new RuntimeUnavailableException("container " + target.name() + " is gone or not running: " + dockerMessage(e), e);
+    }
+
+    private RuntimeUnavailableException unavailable(String what, RuntimeException e) {
+        if (e instanceof RuntimeUnavailableException r) {
+            return r;
+        }
+        String reason = e instanceof DockerException d ? "answered " + d.getHttpStatus() + ": " + dockerMessage(d) : rootCause(e);
+        return new RuntimeUnavailableException("Docker engine at " + host + ": " + what + " failed: " + reason, e);
+    }
+
+    private static boolean containerGone(DockerException e) {
+        String m = String.valueOf(e.getMessage());
+        return e.getHttpStatus() == 404 && m.contains("No such container");
+    }
+
+    private static boolean readOnly(DockerException e) {
+        return String.valueOf(e.getMessage()).contains("read-only");
+    }
+
+    private static final Pattern JSON_MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    /** The engine's own words from {@code {"message":"..."}}, else the exception's message. */
+    static String dockerMessage(RuntimeException e) {
+        if (e == null) {
+            return "";
+        }
+        String m = String.valueOf(e.getMessage());
+        Matcher matcher = JSON_MESSAGE.matcher(m);
+        return (matcher.find() ? matcher.group(1) : m).strip();
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+    }
+
+    private static String label(Container c, String key) {
+        return c.getLabels() == null ? null : c.getLabels().get(key);
+    }
+
+    private static String readableName(String name, String id) {
+        if (name == null || name.isBlank()) {
+            return id.substring(0, Math.min(12, id.length()));
+        }
+        return name.startsWith("/") ? name.substring(1) : name;
+    }
+
+    private byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    /** A tar holding {@code folder/} and the files in it, all mode 0755, owned by uid:gid. */
+    static byte[] tar(String folder, Map<String, byte[]> files, int uid, int gid) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            TarArchiveEntry dir = new TarArchiveEntry(folder + "/");
+            dir.setMode(040755);
+            dir.setIds(uid, gid);
+            tar.putArchiveEntry(dir);
+            tar.closeArchiveEntry();
+            for (Map.Entry<String, byte[]> file : new LinkedHashMap<>(files).entrySet()) {
+                String name = file.getKey();
+                if (name.isEmpty() || name.contains("/") || name.equals(".") || name.equals("..")) {
+                    throw new IllegalArgumentException("bad file name for a copy: " + name);
+                }
+                TarArchiveEntry entry = new TarArchiveEntry(folder + "/" + name);
+                entry.setMode(0100755);
+                entry.setIds(uid, gid);
+                entry.setSize(file.getValue().length);
+                tar.putArchiveEntry(entry);
+                tar.write(file.getValue());
+                tar.closeArchiveEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Stdin for the line-feeding wrapper: text that ends with a newline. */
+    private static byte[] asLines(byte[] stdin) {
+        for (byte b : stdin) {
+            if (b == 0) {
+                throw new IllegalArgumentException("stdin for an exec must be text (it holds a NUL byte)");
+            }
+        }
+        if (stdin.length > 0 && stdin[stdin.length - 1] != '\n') {
+            byte[] withNewline = Arrays.copyOf(stdin, stdin.length + 1);
+            withNewline[stdin.length] = '\n';
+            return withNewline;
+        }
+        return stdin;
+    }
+
+    private static int countLines(byte[] text) {
+        int n = 0;
+        for (byte b : text) {
+            if (b == '\n') {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Collects an exec's stdout and stderr apart, each capped, and takes the wrapper's PID line off stdout. */
+    static final class Output extends ResultCallback.Adapter<Frame> {
+        private final int cap;
+        private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream pidLine = new ByteArrayOutputStream();
+        private final java.util.concurrent.CountDownLatch pidKnown = new java.util.concurrent.CountDownLatch(1);
+        private volatile long pid;
+        private boolean headerDone;
+
+        Output(int cap) {
+            this.cap = cap;
+        }
+
+        @Override
+        public void onNext(Frame frame) {
+            byte[] payload = frame.getPayload();
+            if (payload == null) {
+                return;
+            }
+            synchronized (this) {
+                if (frame.getStreamType() == StreamType.STDERR) {
+                    append(stderr, payload, 0);
+                } else if (frame.getStreamType() == StreamType.STDOUT || frame.getStreamType() == StreamType.RAW) {
+                    int from = 0;
+                    while (!headerDone && from < payload.length) {
+                        byte b = payload[from++];
+                        if (b == '\n') {
+                            headerDone = true;
+                            parsePid();
+                        } else {
+                            pidLine.write(b);
+                        }
+                    }
+                    append(stdout, payload, from);
+                }
+            }
+        }
+
+        private void parsePid() {
+            String line = pidLine.toString(StandardCharsets.US_ASCII);
+            if (line.startsWith(PID_LINE)) {
+                try {
+                    pid = Long.parseLong(line.substring(PID_LINE.length()).trim());
+                } catch (NumberFormatException e) {
+                    pid = -1;
+                }
+            }
+            pidKnown.countDown();
+        }
+
+        private void append(ByteArrayOutputStream to, byte[] payload, int from) {
+            int room = cap - to.size();
+            if (room > 0) {
+                to.write(payload, from, Math.min(room, payload.length - from));
+            }
+        }
+
+        long awaitPid(Duration max) throws InterruptedException {
+            pidKnown.await(max.toMillis(), TimeUnit.MILLISECONDS);
+            return pid;
+        }
+
+        synchronized byte[] stdout() {
+            return stdout.toByteArray();
+        }
+
+        synchronized byte[] stderr() {
+            return stderr.toByteArray();
+        }
+
+        void closeQuietly() {
+            try {
+                close();
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.FINE, "closing an exec stream", e);
+            }
+        }
+    }
+}
