@@ -80,7 +80,7 @@ public class RouterBench {
             waitReady(http, routerPort, router, log);
             System.out.printf("router pid %d on 127.0.0.1:%d, %d fake agents on 127.0.1.1-%d:%d, JDK %s%n",
                     router.pid(), routerPort, NODES, NODES, agentPort, Runtime.version());
-            fanOut(http, routerPort, agentPort, agentCalls);
+            fanOut(http, routerPort, agentPort, agentCalls, router.pid());
             sustained(http, routerPort, router.pid(), rate, seconds);
         } finally {
             router.destroy();
@@ -107,7 +107,7 @@ public class RouterBench {
         return sb.append("]}").toString();
     }
 
-    static void fanOut(HttpClient http, int routerPort, int agentPort, AtomicLong agentCalls) throws Exception {
+    static void fanOut(HttpClient http, int routerPort, int agentPort, AtomicLong agentCalls, long routerPid) throws Exception {
         String body = webhook(0, TARGETS);
         HttpRequest viaRouter = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + routerPort + "/hooks"))
                 .header("Authorization", "Bearer hook").header("Content-Type", "application/json")
@@ -123,18 +123,26 @@ public class RouterBench {
         }
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
         int warmup = 30;
-        int runs = 40;
+        int runs = 60;
+        double[] pairRatios = new double[runs];
+        long routerCpu = 0;
+        long benchCpu = 0;
         long[] routerNs = new long[runs];
         long[] directNs = new long[runs];
         for (int r = -warmup; r < runs; r++) {
             // alternate the two so that machine noise hits both alike
+            long cpu0 = cpuMillis(routerPid);
             long t0 = System.nanoTime();
             HttpResponse<String> res = http.send(viaRouter, HttpResponse.BodyHandlers.ofString());
             long t1 = System.nanoTime();
+            if (r >= 0) {
+                routerCpu += cpuMillis(routerPid) - cpu0;
+            }
             if (res.statusCode() != 202 || count(res.body(), "\"accepted\"") != TARGETS) {
                 throw new IllegalStateException("router answered " + res.statusCode() + ": "
                         + res.body().substring(0, Math.min(300, res.body().length())));
             }
+            long bcpu0 = cpuMillis(ProcessHandle.current().pid());
             long t2 = System.nanoTime();
             Semaphore bound = new Semaphore(CONCURRENCY);
             List<Future<Integer>> fs = new ArrayList<>(TARGETS);
@@ -155,10 +163,15 @@ public class RouterBench {
             }
             long t3 = System.nanoTime();
             if (r >= 0) {
+                benchCpu += cpuMillis(ProcessHandle.current().pid()) - bcpu0;
+            }
+            if (r >= 0) {
                 routerNs[r] = t1 - t0;
                 directNs[r] = t3 - t2;
+                pairRatios[r] = (double) (t1 - t0) / (t3 - t2);
             }
         }
+        Arrays.sort(pairRatios);
         Arrays.sort(routerNs);
         Arrays.sort(directNs);
         double routerMs = routerNs[runs / 2] / 1e6;
@@ -169,8 +182,11 @@ public class RouterBench {
                 routerNs[runs / 10] / 1e6, routerNs[runs * 9 / 10] / 1e6);
         System.out.printf("  direct to agents (baseline) : %8.1f ms  (p10 %.1f, p90 %.1f)%n", directMs,
                 directNs[runs / 10] / 1e6, directNs[runs * 9 / 10] / 1e6);
-        System.out.printf("  ratio router/direct         : %8.2f  (goal <= 1.5)%n", routerMs / directMs);
+        System.out.printf("  ratio router/direct         : %8.2f  (goal <= 1.5; median of the paired runs' ratios: %.2f)%n",
+                routerMs / directMs, pairRatios[runs / 2]);
         System.out.printf("  agent calls seen            : %d%n", agentCalls.get());
+        System.out.printf("  CPU per webhook: router process %.1f ms; benchmark process during a direct run (client + agents) %.1f ms%n",
+                (double) routerCpu / runs, (double) benchCpu / runs);
     }
 
     static void sustained(HttpClient http, int routerPort, long pid, int rate, int seconds) throws Exception {
@@ -247,6 +263,17 @@ public class RouterBench {
             return -1;
         }
         return -1;
+    }
+
+    /** utime + stime of a process, in milliseconds (clock ticks of 10 ms). */
+    static long cpuMillis(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     static int count(String s, String needle) {
