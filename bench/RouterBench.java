@@ -70,7 +70,8 @@ public class RouterBench {
 
         int routerPort = freePort("127.0.0.1");
         Path log = Files.createTempFile("jdd-router-bench-", ".log");
-        Process router = new ProcessBuilder(java, "-Xmx256m", System.getProperty("bench.jvmopt", "-Dbench=1"), "-jar", jar.toString(), "--host=127.0.0.1",
+        String heap = System.getProperty("bench.heap", "256m");
+        Process router = new ProcessBuilder(java, "-Xmx" + heap, System.getProperty("bench.jvmopt", "-Dbench=1"), "-jar", jar.toString(), "--host=127.0.0.1",
                 "--port=" + routerPort, "--agents=" + agentFlag, "--token=" + TOKEN, "--webhook-bearer=hook",
                 "--concurrency=" + CONCURRENCY)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -248,8 +249,8 @@ public class RouterBench {
                 rate, seconds, total, total * 5, elapsed);
         System.out.printf("  latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; failures %d; peak in flight %d%n",
                 l[l.length / 2] / 1e6, l[(int) (l.length * 0.99)] / 1e6, l[l.length - 1] / 1e6, failures.get(), peakInFlight.get());
-        System.out.printf("  router RSS: %d MiB before, %d MiB peak, %d MiB after (-Xmx256m)%n", rssBefore / 1024,
-                rssMax / 1024, rssKb(pid) / 1024);
+        System.out.printf("  router RSS: %d MiB before, %d MiB peak, %d MiB after (-Xmx%s)%n", rssBefore / 1024,
+                rssMax / 1024, rssKb(pid) / 1024, System.getProperty("bench.heap", "256m"));
     }
 
     static long rssKb(long pid) {
