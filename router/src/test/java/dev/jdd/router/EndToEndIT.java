@@ -32,8 +32,10 @@ class EndToEndIT {
              RealAgents agents = RealAgents.start(TOKEN, "node-a", "node-b")) {
             client.resource(KubernetesDiscoveryIT.agentPod("agent-a", "jdd", "node-a", RealAgents.address(0), true)).create();
             client.resource(KubernetesDiscoveryIT.agentPod("agent-b", "jdd", "node-b", RealAgents.address(1), true)).create();
-            // the local runtime names the JVM by its main class: Spinner -> "spinner"
-            client.resource(KubernetesDiscoveryIT.appPod("demo", "checkout-1", "node-b", "spinner")).create();
+            // The local runtime names a JVM by its main class ("spinner") or by pid; other people's tests on this
+            // machine run Spinners too, so the container is named by our JVM's pid.
+            String container = "pid-" + jvm.pid();
+            client.resource(KubernetesDiscoveryIT.appPod("demo", "checkout-1", "node-b", container)).create();
             try (TestRouter router = TestRouter.start(client, "--token=" + TOKEN, "--agent-namespace=jdd",
                     "--agent-port=" + agents.port)) {
                 for (int i = 0; i < 100 && !router.components.agents().ready(); i++) {
@@ -42,12 +44,12 @@ class EndToEndIT {
                 String body = "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":["
                         + "{\"status\":\"firing\",\"labels\":{\"alertname\":\"JvmCpuHigh\",\"namespace\":\"demo\",\"pod\":\"checkout-1\"}},"
                         + "{\"status\":\"firing\",\"labels\":{\"alertname\":\"JvmCpuHigh\",\"namespace\":\"demo\",\"pod\":\"checkout-2\","
-                        + "\"container\":\"spinner\",\"node\":\"node-a\"}}]}";
+                        + "\"container\":\"" + container + "\",\"node\":\"node-a\"}}]}";
                 HttpResponse<String> res = router.post("/hooks", body);
                 assertEquals(202, res.statusCode(), res.body());
                 JsonNode targets = Json.MAPPER.readTree(res.body()).get("targets");
                 assertEquals("node-b", targets.get(0).get("node").asText(), "placed through the API");
-                assertEquals("spinner", targets.get(0).get("container").asText(), "the pod's only container");
+                assertEquals(container, targets.get(0).get("container").asText(), "the pod's only container");
                 for (JsonNode t : targets) {
                     assertEquals("accepted", t.get("outcome").asText(), res.body());
                 }
@@ -64,7 +66,7 @@ class EndToEndIT {
                 assertTrue(dumpB.contains("node-b") && dumpA.contains("node-a"), "the header names the node");
                 List<Path> filesB = agents.dumps(1);
                 assertEquals(1, filesB.size(), "one file on node-b: " + filesB);
-                assertTrue(filesB.getFirst().toString().contains("/demo/checkout-1/spinner_"), filesB.toString());
+                assertTrue(filesB.getFirst().toString().contains("/demo/checkout-1/" + container + "_"), filesB.toString());
                 assertTrue(Files.readString(filesB.getFirst()).contains("hot-spinner"));
                 assertEquals(1, agents.dumps(0).size());
 
@@ -94,7 +96,7 @@ class EndToEndIT {
                              password: pw
                      """.formatted(router.server.port()))) {
             am.fire(List.of("{\"alertname\":\"JvmCpuHigh\",\"namespace\":\"shop\",\"pod\":\"checkout-7d9f8b6c5-x2x9q\","
-                    + "\"container\":\"spinner\",\"node\":\"worker-1\",\"severity\":\"page\"}"));
+                    + "\"container\":\"pid-" + jvm.pid() + "\",\"node\":\"worker-1\",\"severity\":\"page\"}"));
             List<Path> files = List.of();
             for (int i = 0; i < 600 && files.isEmpty(); i++) {
                 Thread.sleep(100);
@@ -102,7 +104,7 @@ class EndToEndIT {
             }
             assertEquals(1, files.size(), "Alertmanager log:\n" + am.log());
             Path file = files.getFirst();
-            assertTrue(file.toString().contains("/shop/checkout-7d9f8b6c5-x2x9q/spinner_"), file.toString());
+            assertTrue(file.toString().contains("/shop/checkout-7d9f8b6c5-x2x9q/pid-" + jvm.pid() + "_"), file.toString());
             String dump = Files.readString(file);
             assertTrue(dump.contains("JvmCpuHigh"), "the alert name is in the header:\n" + dump);
             assertTrue(firstRanked(dump).contains("\"hot-spinner\""), dump);
