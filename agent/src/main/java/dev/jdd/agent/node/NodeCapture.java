@@ -111,7 +111,9 @@ public final class NodeCapture {
 
     /**
      * The JVMs in the pid namespace of {@code containerPid}: processes whose executable (or argv[0]) is named
-     * {@code java}; when there is none, processes that map {@code libjvm.so} (custom launchers).
+     * {@code java}; when there is none, processes that map {@code libjvm.so} (custom launchers). A process in
+     * the agent's own pid namespace (the node's, with {@code hostPID}) is not in a container: then only that
+     * process itself is a candidate, as for {@code --runtime=local}.
      */
     List<Long> findJvms(long containerPid) throws IOException {
         if (containerPid <= 0) {
@@ -123,6 +125,9 @@ public final class NodeCapture {
         } catch (IOException e) {
             throw new IOException("the container's main process " + containerPid + " is gone or not visible"
                     + " (the agent needs hostPID and CAP_SYS_PTRACE): " + e.getMessage());
+        }
+        if (sameNamespace(proc.proc().resolve("self"), ns)) {
+            return namedJava(containerPid) || mapsLibjvm(containerPid) ? List.of(containerPid) : List.of();
         }
         List<Long> members = new ArrayList<>();
         try (DirectoryStream<Path> all = Files.newDirectoryStream(proc.proc())) {

@@ -18,9 +18,9 @@ final class ShellKill implements HotSpotAttach.Signaller {
     public void send(long hostPid, int signal, Duration timeout) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(List.of("sh", "-c", "kill -s \"$1\" \"$2\"", "jdd-kill",
                 signalName(signal), Long.toString(hostPid)))
-                .redirectInput(ProcessBuilder.Redirect.DISCARD)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
+        p.getOutputStream().close();
         if (!p.waitFor(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly();
             throw new IOException("kill did not return in time");
