@@ -87,6 +87,10 @@ public final class NodeCapture {
             return failure(NO_JVM, "the JVM of the container of process " + containerPid + " exited during the sample", false);
         }
         double elapsedSeconds = (end - start) / 1e9;
+        String note = jvms.size() > 1
+                ? "jdd node engine: " + jvms.size() + " JVMs found (host pids " + jvms + "); taking " + chosen.pid
+                + ", the busiest over the interval\n"
+                : "";
         List<Busy> ranked = chosen.busiest(first.get(chosen.pid));
         String dump;
         long nsPid;
@@ -101,7 +105,7 @@ public final class NodeCapture {
         }
         String out = render(nsPid, interval, chosen, ranked.subList(0, Math.min(threads, ranked.size())),
                 elapsedSeconds, ThreadDump.parse(dump), fullDump ? dump : null);
-        return new ExecResult(0, out.getBytes(StandardCharsets.UTF_8), new byte[0], false);
+        return new ExecResult(0, out.getBytes(StandardCharsets.UTF_8), note.getBytes(StandardCharsets.UTF_8), false);
     }
 
     private static ExecResult failure(int code, String message, boolean timedOut) {
@@ -263,7 +267,11 @@ public final class NodeCapture {
             out.append('\n');
         }
         if (fullDump != null) {
-            out.append(fullDump);
+            // As craw.sh -a: a marker line, then the dump as the JVM printed it.
+            out.append("# full-dump\n").append(fullDump);
+            if (!fullDump.endsWith("\n")) {
+                out.append('\n');
+            }
         }
         return out.toString();
     }

@@ -67,7 +67,7 @@ class NodeCaptureIT {
         try (HotJvm jvm = HotJvm.start()) {
             String out = ok(engine.capture(jvm.pid(), 2, Duration.ofMillis(500), true, Duration.ofSeconds(30)));
             assertEquals(2, count(out));
-            int full = out.indexOf("Full thread dump");
+            int full = out.indexOf("\n# full-dump\n");
             assertTrue(full > out.indexOf("#2 cpu="), out);
             assertTrue(out.indexOf("\"idle-1\"", full) > 0, "the full dump has every thread");
         }
