@@ -116,6 +116,12 @@ public final class HotSpotAttach {
             throw new AttachException("the JVM (process " + hostPid + ") runs with -XX:+DisableAttachMechanism;"
                     + " it cannot be attached to; not signalled");
         }
+        int[] self = ownIds();
+        int feature = javaFeature(hostPid);
+        if ((self[0] != uid || self[1] != gid) && feature > 0 && feature < 10) {
+            throw new AttachException(onlyOwnUser(hostPid, uid, gid, self, "Java " + feature + " (process " + hostPid
+                    + ") accepts attach only from its own user and group") + "; not signalled");
+        }
         Path trigger = createTrigger(hostPid, nsPid, uid, gid);
         try {
             try {
@@ -148,7 +154,8 @@ public final class HotSpotAttach {
 
     /**
      * Creates the trigger file where HotSpot looks (working directory, then /tmp), owned by the target's user
-     * because HotSpot before JDK 11 ignores a trigger owned by anyone else. Returns null when the file was
+     * when the agent may give files away (CAP_CHOWN): Java 8 and 9 ignore a trigger owned by anyone else, and
+     * would print a thread dump to their stdout instead of starting the listener. Java 11+ accept root's. Returns null when the file was
      * already there (someone else is attaching): it is not ours to remove.
      */
     private Path createTrigger(long hostPid, long nsPid, int uid, int gid) throws AttachException {
@@ -291,14 +298,55 @@ public final class HotSpotAttach {
         int[] self = ownIds();
         String suffix = detail == null ? "" : " (" + detail + ")";
         if (self[0] != uid || self[1] != gid) {
-            return new AttachException("the JVM (process " + hostPid + ", uid " + uid + " gid " + gid + ") closed the"
-                    + " attach connection without answering: it accepts only its own user and group as a peer, as"
-                    + " HotSpot before JDK 11 (Java 8) does, and the agent runs as uid " + self[0] + " gid " + self[1]
-                    + "; the node engine cannot capture this JVM (the script engine can, where the image has jstack)"
-                    + suffix);
+            return new AttachException(onlyOwnUser(hostPid, uid, gid, self, "the JVM (process " + hostPid
+                    + ") closed the attach connection without answering: it accepts only its own user and group as a"
+                    + " peer, as older HotSpot does (Java 8 and 9; Java 11 and newer also accept root)") + suffix);
         }
         return new AttachException("the JVM (process " + hostPid + ") closed the attach connection without answering"
                 + suffix);
+    }
+
+    private static String onlyOwnUser(long hostPid, int uid, int gid, int[] self, String what) {
+        return what + "; it runs as uid " + uid + " gid " + gid + " and the agent as uid " + self[0] + " gid " + self[1]
+                + ", so the node engine cannot capture it (the script engine can, where the image has jstack or jcmd)";
+    }
+
+    /**
+     * The target's Java feature version from the {@code release} file of its runtime, seen through its root
+     * ({@code <home>/bin/java}, or {@code <jdk>/jre/bin/java} on Java 8), or -1 when unknown.
+     */
+    int javaFeature(long hostPid) {
+        Path procPid = proc.pid(hostPid);
+        try {
+            String exe = Files.readSymbolicLink(procPid.resolve("exe")).toString().replace(" (deleted)", "");
+            Path bin = Path.of(exe).getParent();
+            if (bin == null || bin.getParent() == null) {
+                return -1;
+            }
+            for (Path home = bin.getParent(); home != null; home = home.getParent()) {
+                Path release = procPid.resolve("root").resolve(home.toString().replaceFirst("^/+", "")).resolve("release");
+                if (Files.isRegularFile(release)) {
+                    return releaseFeature(ProcFs.read(release));
+                }
+                if (!home.getFileName().toString().equals("jre")) {
+                    break;
+                }
+            }
+            return exe.endsWith("/jre/bin/java") ? 8 : -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    static int releaseFeature(String release) {
+        for (String line : release.split("\n")) {
+            if (line.startsWith("JAVA_VERSION=")) {
+                String v = line.substring("JAVA_VERSION=".length()).replace("\"", "").trim();
+                String[] parts = v.split("[._+-]");
+                return Integer.parseInt(parts[0].equals("1") && parts.length > 1 ? parts[1] : parts[0]);
+            }
+        }
+        return -1;
     }
 
     private int[] ownIds() {

@@ -115,8 +115,9 @@ class HotSpotAttachTest {
         serve(r -> null);
         AttachException e = assertThrows(AttachException.class,
                 () -> attach(recording).threadDump(HOST_PID, Duration.ofSeconds(5)));
+        assumeRoot();
         assertTrue(e.getMessage().contains("accepts only its own user and group as a peer"), e.getMessage());
-        assertTrue(e.getMessage().contains("uid 1000 gid 1000"), e.getMessage());
+        assertTrue(e.getMessage().contains("runs as uid 1000 gid 1000 and the agent as uid 0 gid 0"), e.getMessage());
     }
 
     @Test
@@ -176,6 +177,33 @@ class HotSpotAttachTest {
                 () -> attach(recording).threadDump(HOST_PID, Duration.ofSeconds(5)));
         assertTrue(e.getMessage().contains("DisableAttachMechanism"), e.getMessage());
         assertTrue(signalled.isEmpty());
+    }
+
+    @Test
+    void aJava8JvmOfAnotherUserIsRefusedBeforeAnySignal() throws Exception {
+        assumeRoot();
+        Files.createSymbolicLink(procPid.resolve("exe"), Path.of("usr/lib/jvm/java-8-openjdk-amd64/jre/bin/java"));
+        Files.createDirectories(procPid.resolve("root/usr/lib/jvm/java-8-openjdk-amd64/jre"));
+        Files.writeString(procPid.resolve("root/usr/lib/jvm/java-8-openjdk-amd64/release"), "JAVA_VERSION=\"1.8.0_392\"\n");
+        AttachException e = assertThrows(AttachException.class,
+                () -> attach(recording).threadDump(HOST_PID, Duration.ofSeconds(5)));
+        assertEquals("Java 8 (process 4242) accepts attach only from its own user and group; it runs as uid 1000 gid 1000"
+                + " and the agent as uid 0 gid 0, so the node engine cannot capture it (the script engine can, where the"
+                + " image has jstack or jcmd); not signalled", e.getMessage());
+        assertTrue(signalled.isEmpty(), "no SIGQUIT: it would only print a dump to the JVM's stdout");
+        assertFalse(Files.exists(procPid.resolve("cwd/.attach_pid" + NS_PID)));
+    }
+
+    @Test
+    void releaseFilesGiveTheFeatureVersion() {
+        assertEquals(8, HotSpotAttach.releaseFeature("IMPLEMENTOR=x\nJAVA_VERSION=\"1.8.0_392\"\n"));
+        assertEquals(17, HotSpotAttach.releaseFeature("JAVA_VERSION=\"17.0.15\"\nOS_NAME=Linux\n"));
+        assertEquals(25, HotSpotAttach.releaseFeature("JAVA_VERSION=\"25\"\n"));
+        assertEquals(-1, HotSpotAttach.releaseFeature("OS_NAME=Linux\n"));
+    }
+
+    private static void assumeRoot() {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "runs as root");
     }
 
     @Test
