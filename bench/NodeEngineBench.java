@@ -38,6 +38,8 @@ public class NodeEngineBench {
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         NodeCapture node = NodeCapture.onThisNode();
         Map<String, List<Run>> results = new LinkedHashMap<>();
+        List<Double> nodeThreadCpu = new ArrayList<>();
+        var threadMx = ManagementFactory.getThreadMXBean();
         try (HotJvm target = HotJvm.start(Jdks.current(), 30, List.of())) {
             long pid = target.pid();
             System.out.printf(Locale.ROOT, "target: pid %d, %s, 1 hot + 30 idle threads; interval %d ms, %d runs per engine%n",
@@ -58,7 +60,9 @@ public class NodeEngineBench {
                     Run run;
                     if (engine.equals("node")) {
                         long cpuBefore = os.getProcessCpuTime();
+                        long threadBefore = threadMx.getCurrentThreadCpuTime();
                         ExecResult result = node.capture(pid, 50, interval, false, Duration.ofSeconds(30));
+                        nodeThreadCpu.add((threadMx.getCurrentThreadCpuTime() - threadBefore) / 1e6);
                         double wall = (System.nanoTime() - start) / 1e6 - intervalMs;
                         double cpu = (os.getProcessCpuTime() - cpuBefore) / 1e6;
                         run = new Run(wall, cpu, targetCpuMs(pid) - targetBefore, result.exitCode() == 0
@@ -96,7 +100,11 @@ public class NodeEngineBench {
                     e.getValue().size(), m.wallBeyondMs, m.toolCpuMs, m.targetCpuMs,
                     m.wallBeyondMs / base.wallBeyondMs, cpu / (base.toolCpuMs + base.targetCpuMs));
         }
-        System.out.println("(ratios against craw.sh -e jcmd in this run; CPU = tool + target)");
+        System.out.println("(ratios against craw.sh -e jcmd in this run; CPU = tool + target; tool CPU of the node engine"
+                + " is the whole bench JVM's, JIT and GC included)");
+        System.out.printf(Locale.ROOT, "node engine, the capturing thread alone: %.1f ms CPU (median)%n",
+                mid(nodeThreadCpu.stream().mapToDouble(Double::doubleValue).toArray()));
+        System.out.println("load average: " + Files.readString(Path.of("/proc/loadavg")).strip());
     }
 
     /** Runs a command, returns {its CPU ms and that of everything it started (reaped children), exit code}. */

@@ -116,6 +116,11 @@ public final class HotSpotAttach {
             throw new AttachException("the JVM (process " + hostPid + ") runs with -XX:+DisableAttachMechanism;"
                     + " it cannot be attached to; not signalled");
         }
+        if (ownUserNamespace(hostPid)) {
+            throw new AttachException("process " + hostPid + " runs in its own user namespace (hostUsers: false): there"
+                    + " the node's root is an unmapped user, which the JVM does not accept as an attach peer; not"
+                    + " signalled");
+        }
         int[] self = ownIds();
         int feature = javaFeature(hostPid);
         if ((self[0] != uid || self[1] != gid) && feature > 0 && feature < 10) {
@@ -183,6 +188,16 @@ public final class HotSpotAttach {
         }
         throw new AttachException("cannot create the attach trigger file " + name + " in the working directory or"
                 + " /tmp of process " + hostPid + ": " + first);
+    }
+
+    /** Whether the target's user namespace differs from the agent's (unreadable links count as the same). */
+    private boolean ownUserNamespace(long hostPid) {
+        try {
+            return !Files.readSymbolicLink(proc.pid(hostPid).resolve("ns/user"))
+                    .equals(Files.readSymbolicLink(proc.proc().resolve("self/ns/user")));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private boolean attachDisabled(long hostPid) {

@@ -195,6 +195,19 @@ class HotSpotAttachTest {
     }
 
     @Test
+    void aContainerWithItsOwnUserNamespaceIsNotSignalled() throws Exception {
+        Files.createDirectories(procPid.resolve("ns"));
+        Files.createSymbolicLink(procPid.resolve("ns/user"), Path.of("user:[4026532999]"));
+        Path self = dir.resolve("proc/self/ns");
+        Files.createDirectories(self);
+        Files.createSymbolicLink(self.resolve("user"), Path.of("user:[4026531837]"));
+        AttachException e = assertThrows(AttachException.class,
+                () -> attach(recording).threadDump(HOST_PID, Duration.ofSeconds(5)));
+        assertTrue(e.getMessage().contains("own user namespace"), e.getMessage());
+        assertTrue(signalled.isEmpty());
+    }
+
+    @Test
     void releaseFilesGiveTheFeatureVersion() {
         assertEquals(8, HotSpotAttach.releaseFeature("IMPLEMENTOR=x\nJAVA_VERSION=\"1.8.0_392\"\n"));
         assertEquals(17, HotSpotAttach.releaseFeature("JAVA_VERSION=\"17.0.15\"\nOS_NAME=Linux\n"));
