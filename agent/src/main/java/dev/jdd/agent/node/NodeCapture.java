@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -106,6 +107,28 @@ public final class NodeCapture {
         String out = render(nsPid, interval, chosen, ranked.subList(0, Math.min(threads, ranked.size())),
                 elapsedSeconds, ThreadDump.parse(dump), fullDump ? dump : null);
         return new ExecResult(0, out.getBytes(StandardCharsets.UTF_8), note.getBytes(StandardCharsets.UTF_8), false);
+    }
+
+    /**
+     * Whether the container of {@code containerPid} certainly has no shell: its root filesystem is visible from
+     * the node and holds neither {@code /bin/sh} nor {@code /usr/bin/sh}. False when it cannot tell. Lets
+     * {@code --engine=auto} skip the script, and the file it would leave behind, in distroless containers.
+     */
+    public boolean lacksShell(long containerPid) {
+        if (containerPid <= 0) {
+            return false;
+        }
+        Path root = proc.pid(containerPid).resolve("root");
+        if (!Files.isDirectory(root)) {
+            return false;
+        }
+        for (String sh : List.of("bin/sh", "usr/bin/sh")) {
+            // The link itself is enough; its target would resolve against the agent's root, not the container's.
+            if (Files.exists(root.resolve(sh), LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static ExecResult failure(int code, String message, boolean timedOut) {

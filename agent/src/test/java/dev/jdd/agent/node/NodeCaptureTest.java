@@ -1,6 +1,7 @@
 package dev.jdd.agent.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +80,19 @@ class NodeCaptureTest {
         process(601, NODE_NS, "/bin/sleep", "sleep\0", null);
         assertEquals(List.of(600L), engine.findJvms(600));
         assertEquals(List.of(), engine.findJvms(601));
+    }
+
+    @Test
+    void aContainerWithoutShellIsToldApartFromOneWithAndFromOneThatCannotBeSeen() throws IOException {
+        process(901, CONTAINER_NS, "/opt/java/bin/java", "java\0", null);
+        Path root = proc.resolve("901/root");
+        Files.createDirectories(root.resolve("opt/java/bin"));
+        assertTrue(engine.lacksShell(901), "distroless: no /bin/sh");
+        Files.createDirectories(root.resolve("bin"));
+        Files.createSymbolicLink(root.resolve("bin/sh"), Path.of("busybox"));
+        assertFalse(engine.lacksShell(901), "a dangling-looking link still names a shell");
+        assertFalse(engine.lacksShell(902), "no root to look at: cannot tell");
+        assertFalse(engine.lacksShell(0));
     }
 
     @Test
