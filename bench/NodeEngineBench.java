@@ -46,8 +46,8 @@ public class NodeEngineBench {
                     pid, Jdks.current(), intervalMs, runs);
             // Warm up the agent's code paths (the agent is a long-running process) and start the target's
             // attach listener once, as the first capture of a JVM does.
-            for (int i = 0; i < 3; i++) {
-                node.capture(pid, 50, Duration.ofMillis(200), false, Duration.ofSeconds(30));
+            for (int i = 0; i < 20; i++) {
+                node.capture(pid, 50, Duration.ofMillis(100), false, Duration.ofSeconds(30));
             }
             List<String> engines = new ArrayList<>(List.of("node", "craw.sh -e jcmd", "craw.sh -e jstack"));
             if (!arthasHome.equals("-")) {
