@@ -1,12 +1,55 @@
 package dev.jdd.agent;
 
-/** Placeholder until the agent lands. */
+import dev.jdd.agent.local.LocalRuntime;
+import dev.jdd.agent.runtime.ContainerRuntime;
+import dev.jdd.common.ConfigException;
+import dev.jdd.common.Flags;
+import io.helidon.webserver.http.HttpRouting;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.logging.Logger;
+
+/** {@code java -jar jdd-agent.jar --token=... [--runtime=local] ...}: reads the flags, wires the agent, stops it on SIGTERM. */
 public final class Main {
     private Main() {
     }
 
     public static void main(String[] args) {
-        System.err.println("jdd agent: not built yet");
-        System.exit(1);
+        AgentLogging.install();
+        AgentConfig config;
+        try {
+            config = AgentConfig.from(Flags.parse(args, System.getenv()), System.getenv());
+        } catch (ConfigException e) {
+            System.err.println("jdd agent: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        ContainerRuntime runtime = switch (config.runtime()) {
+            case "local" -> new LocalRuntime();
+            default -> {
+                System.err.println("jdd agent: --runtime=docker is not available in this build yet; use --runtime=local");
+                System.exit(2);
+                yield null;
+            }
+        };
+        Agent agent;
+        try {
+            agent = Agent.start(config, runtime);
+        } catch (IOException | UncheckedIOException | IllegalStateException e) {
+            System.err.println("jdd agent: cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            AgentLogging.flush();
+        }, "jdd-shutdown"));
+        Logger.getLogger(Main.class.getName()).fine("started");
+    }
+
+    /** The agent's routes, shared by {@link #main} and the tests. {@code token} null means no token check (--insecure). */
+    public static void routing(HttpRouting.Builder routing, String token, CaptureScheduler scheduler, DumpStore store,
+                               AgentMetrics metrics) {
+        new AgentHttp(token, scheduler, store, metrics).register(routing);
     }
 }

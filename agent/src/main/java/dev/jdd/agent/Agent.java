@@ -1,0 +1,87 @@
+package dev.jdd.agent;
+
+import dev.jdd.agent.runtime.ContainerRuntime;
+import io.helidon.webserver.WebServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
+
+/**
+ * A running agent: dump store, scheduler and HTTP server wired together. {@code main} starts one; tests (also the
+ * router's) start them in-process on a given address, or port 0 for a free one, and {@link #close()} them.
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Agent.class.getName());
+    static final String SCRIPT_RESOURCE = "/dev/jdd/agent/craw.sh";
+
+    private final AgentConfig config;
+    private final ContainerRuntime runtime;
+    private final CaptureScheduler scheduler;
+    private final WebServer server;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private Agent(AgentConfig config, ContainerRuntime runtime, CaptureScheduler scheduler, WebServer server) {
+        this.config = config;
+        this.runtime = runtime;
+        this.scheduler = scheduler;
+        this.server = server;
+    }
+
+    /** Starts an agent with the craw.sh on the classpath. The agent owns {@code runtime} and closes it. */
+    public static Agent start(AgentConfig config, ContainerRuntime runtime) throws IOException {
+        return start(config, runtime, crawScript());
+    }
+
+    /** Starts an agent that runs {@code script} as its capture script (tests with a fake runtime). */
+    public static Agent start(AgentConfig config, ContainerRuntime runtime, byte[] script) throws IOException {
+        Clock clock = Clock.systemUTC();
+        DumpStore store = new DumpStore(config.dumpDir(), config.node(), config.retentionBytes(), config.retentionAge(), clock);
+        store.open();
+        AgentMetrics metrics = new AgentMetrics();
+        CaptureRunner runner = new CaptureRunner(runtime, script, config, clock);
+        CaptureScheduler scheduler = new CaptureScheduler(config, runtime, runner, store, metrics, clock);
+        WebServer server = WebServer.builder()
+                .host(config.bind())
+                .port(config.port())
+                // Our own shutdown hook stops the server last, after the captures are recorded.
+                .shutdownHook(false)
+                .routing(routing -> Main.routing(routing, config.token(), scheduler, store, metrics))
+                .build()
+                .start();
+        LOG.info("node=" + config.node() + " agent ready on " + config.bind() + ":" + server.port() + ", runtime "
+                + runtime.name() + ", " + config.slots() + " slots, queue " + config.queue() + ", dumps in "
+                + config.dumpDir().toAbsolutePath());
+        return new Agent(config, runtime, scheduler, server);
+    }
+
+    /** craw.sh as the build put it on the classpath (from {@code scripts/craw.sh}). */
+    public static byte[] crawScript() throws IOException {
+        try (InputStream in = Agent.class.getResourceAsStream(SCRIPT_RESOURCE)) {
+            if (in == null) {
+                throw new IOException("craw.sh is not on the classpath at " + SCRIPT_RESOURCE + " (build with scripts/craw.sh present)");
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /**
+     * Stops gracefully: answers {@code stopping} from now on, lets running captures finish within
+     * {@code --shutdown-grace}, records the rest as interrupted, then stops the server and closes the runtime.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        scheduler.shutdown(config.shutdownGrace());
+        server.stop();
+        runtime.close();
+        LOG.info("node=" + config.node() + " agent stopped");
+    }
+}

@@ -1,0 +1,132 @@
+package dev.jdd.agent;
+
+import dev.jdd.common.ConfigException;
+import dev.jdd.common.Flags;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The agent's configuration, read once from flags ({@code --name=value}) or environment ({@code JDD_NAME}) at
+ * start-up. Defaults live at the read site in {@link #from(Flags, Map)}.
+ *
+ * @param bind           address the HTTP server listens on
+ * @param port           HTTP port; 0 picks a free one (tests)
+ * @param token          bearer token every {@code /v1} call must carry; null only with {@code insecure}
+ * @param insecure       run without a token
+ * @param threads        busiest threads per capture ({@code craw.sh -n})
+ * @param interval       sampling interval ({@code craw.sh -i})
+ * @param slots          captures that run at once, exactly
+ * @param queue          captures that may wait for a slot
+ * @param cooldown       per container, after a capture reached it
+ * @param execTimeout    after which the script is ended and the capture recorded as timed out
+ * @param runtime        {@code docker} or {@code local}
+ * @param dockerHost     the Docker engine's socket
+ * @param node           node name for dump headers and logs
+ * @param dumpDir        where dumps are written
+ * @param retentionBytes dumps kept at most, in bytes
+ * @param retentionAge   dumps kept at most, in age
+ * @param shutdownGrace  on SIGTERM, how long running captures may take to finish
+ */
+public record AgentConfig(String bind, int port, String token, boolean insecure, int threads, Duration interval,
+                          int slots, int queue, Duration cooldown, Duration execTimeout, String runtime,
+                          String dockerHost, String node, Path dumpDir, long retentionBytes, Duration retentionAge,
+                          Duration shutdownGrace) {
+
+    public static final long MAX_BODY_BYTES = 64 * 1024;
+
+    public AgentConfig {
+        if (token == null && !insecure) {
+            throw new ConfigException("no token: set --token (or JDD_TOKEN), or pass --insecure to run without one");
+        }
+        if (!runtime.equals("docker") && !runtime.equals("local")) {
+            throw new ConfigException("--runtime=" + runtime + ": expected docker or local");
+        }
+    }
+
+    /** Reads every agent flag; {@code env} is the process environment (for {@code NODE_NAME}). */
+    public static AgentConfig from(Flags flags, Map<String, String> env) {
+        AgentConfig config = new AgentConfig(
+                flags.string("bind", "0.0.0.0"),
+                flags.integer("port", 8081, 0, 65535),
+                flags.optional("token").orElse(null),
+                flags.bool("insecure"),
+                flags.integer("threads", 50, 1, 10_000),
+                flags.duration("interval", Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofMinutes(1)),
+                flags.integer("slots", 10, 1, 1_000),
+                flags.integer("queue", 100, 0, 100_000),
+                flags.duration("cooldown", Duration.ofMinutes(5), Duration.ZERO, Duration.ofDays(7)),
+                flags.duration("exec-timeout", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1)),
+                flags.string("runtime", "docker"),
+                flags.string("docker-host", "unix:///var/run/docker.sock"),
+                flags.string("node", defaultNode(env)),
+                Path.of(flags.string("dump-dir", "./stacks")),
+                flags.bytes("retention-bytes", 1L << 30, 1L << 20),
+                flags.duration("retention-age", Duration.ofDays(7), Duration.ofHours(1), Duration.ofDays(3650)),
+                flags.duration("shutdown-grace", Duration.ofSeconds(20), Duration.ZERO, Duration.ofHours(1)));
+        flags.rejectUnknown();
+        if (config.execTimeout.compareTo(config.interval.plusSeconds(1)) < 0) {
+            throw new ConfigException("--exec-timeout=" + config.execTimeout.toMillis() + "ms: must exceed --interval by at least 1s");
+        }
+        try {
+            InetAddress.getByName(config.bind);
+        } catch (UnknownHostException e) {
+            throw new ConfigException("--bind=" + config.bind + ": not an address this host knows");
+        }
+        return config;
+    }
+
+    /** Defaults for tests: loopback, a free port, the local runtime, no token check unless one is given. */
+    public static AgentConfig forTest(Path dumpDir, String token) {
+        return new AgentConfig("127.0.0.1", 0, token, token == null, 50, Duration.ofSeconds(2), 10, 100,
+                Duration.ofMinutes(5), Duration.ofSeconds(30), "local", "unix:///var/run/docker.sock", "test-node",
+                dumpDir, 1L << 30, Duration.ofDays(7), Duration.ofSeconds(20));
+    }
+
+    public AgentConfig withBind(String bind, int port) {
+        return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace);
+    }
+
+    public AgentConfig withLimits(int slots, int queue, Duration cooldown) {
+        return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace);
+    }
+
+    public AgentConfig withCapture(int threads, Duration interval, Duration execTimeout) {
+        return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace);
+    }
+
+    public AgentConfig withRetention(long retentionBytes, Duration retentionAge) {
+        return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace);
+    }
+
+    public AgentConfig withShutdownGrace(Duration shutdownGrace) {
+        return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace);
+    }
+
+    private static String defaultNode(Map<String, String> env) {
+        String node = env.get("NODE_NAME");
+        if (node != null && !node.isBlank()) {
+            return node.strip();
+        }
+        // The kernel's host name, not InetAddress.getLocalHost(): that asks DNS and can stall start-up.
+        try {
+            String host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            if (!host.isEmpty()) {
+                return host;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: fall through
+        }
+        String host = env.get("HOSTNAME");
+        return host != null && !host.isBlank() ? host.strip() : "localhost";
+    }
+}

@@ -1,0 +1,192 @@
+package dev.jdd.agent;
+
+import com.fasterxml.jackson.core.JacksonException;
+import dev.jdd.common.Admission;
+import dev.jdd.common.CaptureInfo;
+import dev.jdd.common.CaptureRequest;
+import dev.jdd.common.Json;
+import dev.jdd.common.Names;
+import dev.jdd.common.Outcome;
+import dev.jdd.common.Tokens;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/** The agent's HTTP API: a thin adapter over {@link CaptureScheduler}, {@link DumpStore} and {@link AgentMetrics}. */
+final class AgentHttp {
+    private static final String JSON = "application/json";
+    private static final int DEFAULT_LIMIT = 100;
+    private static final int MAX_LIMIT = 1000;
+
+    private final String token;
+    private final CaptureScheduler scheduler;
+    private final DumpStore store;
+    private final AgentMetrics metrics;
+
+    AgentHttp(String token, CaptureScheduler scheduler, DumpStore store, AgentMetrics metrics) {
+        this.token = token;
+        this.scheduler = scheduler;
+        this.store = store;
+        this.metrics = metrics;
+    }
+
+    void register(HttpRouting.Builder routing) {
+        routing.post("/v1/captures", this::submit)
+                .get("/v1/captures", this::list)
+                .get("/v1/captures/{id}", this::dump)
+                .any("/v1/*", (req, res) -> {
+                    if (authorized(req, res)) {
+                        json(res, Status.NOT_FOUND_404, Map.of("detail", "no such resource"));
+                    }
+                })
+                .get("/health", this::health)
+                .get("/metrics", (req, res) -> {
+                    res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                    res.send(metrics.render(scheduler, store));
+                });
+    }
+
+    private boolean authorized(ServerRequest req, ServerResponse res) {
+        if (token == null || Tokens.bearerMatches(token, req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
+            return true;
+        }
+        res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
+        json(res, Status.UNAUTHORIZED_401, Map.of("detail", "missing or wrong bearer token"));
+        return false;
+    }
+
+    private void submit(ServerRequest req, ServerResponse res) {
+        if (!authorized(req, res)) {
+            return;
+        }
+        Admission answer;
+        try {
+            answer = scheduler.submit(readRequest(req));
+        } catch (BadRequest e) {
+            metrics.admitted(Outcome.INVALID);
+            answer = Admission.invalid(e.getMessage());
+        }
+        json(res, Status.create(answer.httpStatus()), answer);
+    }
+
+    /** The body as a capture request, read with a size cap; anything else is a {@link BadRequest}. */
+    private static CaptureRequest readRequest(ServerRequest req) throws BadRequest {
+        OptionalLong declared = req.headers().contentLength();
+        if (declared.isPresent() && declared.getAsLong() > AgentConfig.MAX_BODY_BYTES) {
+            throw new BadRequest("body is over " + AgentConfig.MAX_BODY_BYTES + " bytes");
+        }
+        byte[] body;
+        try (InputStream in = req.content().inputStream()) {
+            body = in.readNBytes((int) AgentConfig.MAX_BODY_BYTES + 1);
+        } catch (IOException | UncheckedIOException e) {
+            throw new BadRequest("cannot read the body: " + e.getMessage());
+        }
+        if (body.length > AgentConfig.MAX_BODY_BYTES) {
+            throw new BadRequest("body is over " + AgentConfig.MAX_BODY_BYTES + " bytes");
+        }
+        if (body.length == 0) {
+            throw new BadRequest("body is empty: expected a JSON object with namespace, pod and container");
+        }
+        try {
+            CaptureRequest request = Json.MAPPER.readValue(body, CaptureRequest.class);
+            if (request == null) {
+                throw new BadRequest("body must be a JSON object with namespace, pod and container");
+            }
+            return request;
+        } catch (JacksonException e) {
+            throw new BadRequest("body is not a capture request: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new BadRequest("cannot read the body: " + e.getMessage());
+        }
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        if (!authorized(req, res)) {
+            return;
+        }
+        String namespace = req.query().first("namespace").asOptional().filter(s -> !s.isEmpty()).orElse(null);
+        String pod = req.query().first("pod").asOptional().filter(s -> !s.isEmpty()).orElse(null);
+        String limitText = req.query().first("limit").asOptional().orElse(Integer.toString(DEFAULT_LIMIT));
+        if (namespace != null && !Names.isLabel(namespace)) {
+            json(res, Status.BAD_REQUEST_400, Admission.invalid("namespace is not a DNS-1123 label"));
+            return;
+        }
+        if (pod != null && !Names.isSubdomain(pod)) {
+            json(res, Status.BAD_REQUEST_400, Admission.invalid("pod is not a DNS-1123 subdomain"));
+            return;
+        }
+        int limit;
+        try {
+            limit = Integer.parseInt(limitText);
+        } catch (NumberFormatException e) {
+            limit = -1;
+        }
+        if (limit < 1 || limit > MAX_LIMIT) {
+            json(res, Status.BAD_REQUEST_400, Admission.invalid("limit must be a whole number from 1 to " + MAX_LIMIT));
+            return;
+        }
+        List<CaptureInfo> captures = scheduler.list(namespace, pod, limit);
+        json(res, Status.OK_200, Map.of("captures", captures));
+    }
+
+    private void dump(ServerRequest req, ServerResponse res) {
+        if (!authorized(req, res)) {
+            return;
+        }
+        String id = req.path().pathParameters().first("id").orElse("");
+        // Only ids this agent issued reach the file system: the index maps them to paths it built itself.
+        Optional<Path> file = store.file(id);
+        if (file.isEmpty()) {
+            String detail = DumpStore.looksLikeId(id) && scheduler.isActive(id)
+                    ? "capture " + id + " has not finished yet" : "no capture with that id on this node";
+            json(res, Status.NOT_FOUND_404, Map.of("outcome", Outcome.NOT_FOUND.wire(), "detail", detail));
+            return;
+        }
+        try (InputStream in = Files.newInputStream(file.get())) {
+            res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            res.contentLength(Files.size(file.get()));
+            try (OutputStream out = res.outputStream()) {
+                in.transferTo(out);
+            }
+        } catch (NoSuchFileException e) {
+            // removed by retention between lookup and open
+            json(res, Status.NOT_FOUND_404, Map.of("outcome", Outcome.NOT_FOUND.wire(), "detail", "the dump was removed by retention"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void health(ServerRequest req, ServerResponse res) {
+        if (scheduler.stopping()) {
+            json(res, Status.SERVICE_UNAVAILABLE_503, Map.of("status", "stopping"));
+        } else {
+            json(res, Status.OK_200, Map.of("status", "ok"));
+        }
+    }
+
+    private static void json(ServerResponse res, Status status, Object body) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, JSON);
+        res.send(Json.write(body));
+    }
+
+    /** A request the agent cannot take; the message is the {@code detail} of the 400 answer. */
+    static final class BadRequest extends Exception {
+        BadRequest(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.jdd.agent;
+
+import java.time.Instant;
+
+/**
+ * How a capture ended.
+ *
+ * @param outcome     {@code ok}, {@code failed}, {@code timed-out}, {@code interrupted}, {@code not-found} or {@code error}
+ * @param containerId the runtime's id of the target, or null when it was not found
+ * @param engine      what dumped the threads ({@code # engine:} of craw.sh's output), or null
+ * @param exitCode    craw.sh's exit code, or null when it did not run or was ended
+ * @param end         when the capture ended
+ * @param stdout      craw.sh's output (empty when it did not run)
+ * @param stderr      craw.sh's diagnostics
+ * @param error       why the capture failed, or null when it is ok
+ */
+record CaptureResult(String outcome, String containerId, String engine, Integer exitCode, Instant end, byte[] stdout,
+                     byte[] stderr, String error) {
+
+    static final String OK = "ok";
+    static final String FAILED = "failed";
+    static final String TIMED_OUT = "timed-out";
+    static final String INTERRUPTED = "interrupted";
+    static final String NOT_FOUND = "not-found";
+    static final String ERROR = "error";
+    static final java.util.List<String> OUTCOMES = java.util.List.of(OK, FAILED, TIMED_OUT, INTERRUPTED, NOT_FOUND, ERROR);
+
+    static CaptureResult without(String outcome, String containerId, String error, Instant end) {
+        return new CaptureResult(outcome, containerId, null, null, end, new byte[0], new byte[0], error);
+    }
+
+    /** Whether the capture reached the container, so that the cooldown applies to it. */
+    boolean reachedContainer() {
+        return outcome.equals(OK) || outcome.equals(FAILED) || outcome.equals(TIMED_OUT);
+    }
+}

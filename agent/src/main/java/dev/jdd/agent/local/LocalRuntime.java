@@ -1,0 +1,271 @@
+package dev.jdd.agent.local;
+
+import dev.jdd.agent.runtime.ContainerRuntime;
+import dev.jdd.agent.runtime.CopyRefusedException;
+import dev.jdd.agent.runtime.ExecResult;
+import dev.jdd.agent.runtime.RuntimeUnavailableException;
+import dev.jdd.agent.runtime.Target;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * The host itself as the node ({@code --runtime=local}): a "container" is a JVM process on the host, named by the
+ * simple name of its main class or its jar's file name without {@code .jar} (lower case), or {@code pid-N}. The
+ * script is copied into a fresh temporary folder on the host and runs as a child process of the agent; on timeout or
+ * interrupt the whole process tree is ended. Linux only (reads {@code /proc}).
+ */
+public final class LocalRuntime implements ContainerRuntime {
+    private static final Logger LOG = Logger.getLogger(LocalRuntime.class.getName());
+    private static final int STDOUT_MAX = 16 << 20;
+    private static final int STDERR_MAX = 1 << 20;
+    /** Launcher options whose value is the next argument. */
+    private static final Set<String> TAKES_VALUE = Set.of("-cp", "-classpath", "--class-path", "-p", "--module-path",
+            "--upgrade-module-path", "--add-modules", "--limit-modules", "--add-reads", "--add-exports", "--add-opens",
+            "--patch-module", "--enable-native-access", "--source");
+
+    private final Path proc;
+    private final Path tempBase;
+
+    public LocalRuntime() {
+        this(Path.of("/proc"), Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    LocalRuntime(Path proc, Path tempBase) {
+        this.proc = proc;
+        this.tempBase = tempBase;
+    }
+
+    @Override
+    public String name() {
+        return "local";
+    }
+
+    @Override
+    public Optional<Target> find(String namespace, String pod, String container) {
+        if (container.startsWith("pid-")) {
+            long pid;
+            try {
+                pid = Long.parseLong(container.substring(4));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(p -> new Target("pid-" + pid, container + " (pid " + pid + ")", pid));
+        }
+        long self = ProcessHandle.current().pid();
+        // Several JVMs with the same name: the one started first, so that the choice is stable.
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.pid() != self)
+                .filter(p -> jvmName(p.pid()).filter(container::equals).isPresent())
+                .min(Comparator.comparing((ProcessHandle p) -> p.info().startInstant().orElse(java.time.Instant.MAX))
+                        .thenComparingLong(ProcessHandle::pid))
+                .map(p -> new Target("pid-" + p.pid(), container + " (pid " + p.pid() + ")", p.pid()));
+    }
+
+    /** The name a host JVM answers to, from its command line; empty when it is not a JVM or is gone. */
+    Optional<String> jvmName(long pid) {
+        byte[] raw;
+        try {
+            raw = Files.readAllBytes(proc.resolve(Long.toString(pid)).resolve("cmdline"));
+        } catch (IOException | SecurityException e) {
+            return Optional.empty();
+        }
+        List<String> argv = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < raw.length; i++) {
+            if (raw[i] == 0) {
+                argv.add(new String(raw, start, i - start, StandardCharsets.UTF_8));
+                start = i + 1;
+            }
+        }
+        if (start < raw.length) {
+            argv.add(new String(raw, start, raw.length - start, StandardCharsets.UTF_8));
+        }
+        return jvmName(argv);
+    }
+
+    /** The simple name of the main class, or the jar's file name without {@code .jar}, in lower case. */
+    static Optional<String> jvmName(List<String> argv) {
+        if (argv.isEmpty() || !Path.of(argv.get(0).isEmpty() ? "?" : argv.get(0)).getFileName().toString().equals("java")) {
+            return Optional.empty();
+        }
+        for (int i = 1; i < argv.size(); i++) {
+            String arg = argv.get(i);
+            if (arg.equals("-jar") && i + 1 < argv.size()) {
+                String jar = Path.of(argv.get(i + 1)).getFileName().toString();
+                return Optional.of(lower(jar.endsWith(".jar") ? jar.substring(0, jar.length() - 4) : jar));
+            }
+            if ((arg.equals("-m") || arg.equals("--module")) && i + 1 < argv.size()) {
+                return Optional.of(simpleName(moduleMain(argv.get(i + 1))));
+            }
+            if (arg.startsWith("--module=")) {
+                return Optional.of(simpleName(moduleMain(arg.substring(9))));
+            }
+            if (TAKES_VALUE.contains(arg)) {
+                i++;
+            } else if (!arg.startsWith("-") && !arg.startsWith("@")) {
+                return Optional.of(simpleName(arg.endsWith(".java") ? arg.substring(0, arg.length() - 5) : arg));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String moduleMain(String spec) {
+        int slash = spec.indexOf('/');
+        return slash < 0 ? spec : spec.substring(slash + 1);
+    }
+
+    private static String simpleName(String className) {
+        return lower(className.substring(className.lastIndexOf('.') + 1));
+    }
+
+    private static String lower(String s) {
+        return s.toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public String copy(Target target, Map<String, byte[]> files) {
+        Path folder;
+        try {
+            folder = Files.createTempDirectory(tempBase, "jdd-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new CopyRefusedException("cannot create a temporary folder in " + tempBase + ": " + e.getMessage(), e);
+        }
+        try {
+            for (Map.Entry<String, byte[]> file : files.entrySet()) {
+                Path path = folder.resolve(file.getKey());
+                Files.write(path, file.getValue());
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwx------"));
+            }
+        } catch (IOException e) {
+            remove(target, folder.toString());
+            throw new CopyRefusedException("cannot write into " + folder + ": " + e.getMessage(), e);
+        }
+        return folder.toString();
+    }
+
+    @Override
+    public ExecResult exec(Target target, List<String> command, byte[] stdin, Duration timeout) throws InterruptedException {
+        Process process;
+        try {
+            process = new ProcessBuilder(command).start();
+        } catch (IOException e) {
+            throw new RuntimeUnavailableException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
+        }
+        Collector out = new Collector(process.getInputStream(), STDOUT_MAX);
+        Collector err = new Collector(process.getErrorStream(), STDERR_MAX);
+        Thread feeder = Thread.ofVirtual().start(() -> feed(process.getOutputStream(), stdin));
+        boolean done;
+        try {
+            done = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            endTree(process);
+            feeder.interrupt();
+            throw e;
+        }
+        if (!done) {
+            endTree(process);
+        }
+        // The tree is gone, so the pipes close and the readers finish; bounded anyway.
+        out.join(Duration.ofSeconds(5));
+        err.join(Duration.ofSeconds(5));
+        return new ExecResult(done ? process.exitValue() : -1, out.bytes(), err.bytes(), !done);
+    }
+
+    private static void feed(OutputStream stdin, byte[] bytes) {
+        try (stdin) {
+            if (bytes != null) {
+                stdin.write(bytes);
+            }
+        } catch (IOException e) {
+            // the script ended before reading all of it: its exit code tells
+        }
+    }
+
+    /**
+     * Ends the script and everything it started. The descendants are listed while the shell still lives (after it
+     * dies they are re-parented and no longer findable), the shell is killed first so that it starts nothing new,
+     * then each descendant with whatever it started meanwhile.
+     */
+    static void endTree(Process process) {
+        List<ProcessHandle> tree = process.descendants().toList();
+        process.destroyForcibly();
+        for (ProcessHandle child : tree) {
+            List<ProcessHandle> below = child.descendants().toList();
+            child.destroyForcibly();
+            below.forEach(ProcessHandle::destroyForcibly);
+        }
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void remove(Target target, String folder) {
+        Path path = Path.of(folder);
+        if (!path.startsWith(tempBase) || !path.getFileName().toString().startsWith("jdd-")) {
+            LOG.warning("not removing " + folder + ": not a folder this runtime made");
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.warning("cannot remove " + folder + " (" + target.name() + "): " + e);
+        }
+    }
+
+    /** Reads one stream to its end on a virtual thread, keeping at most {@code max} bytes. */
+    private static final class Collector {
+        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        private final Thread thread;
+
+        Collector(InputStream in, int max) {
+            thread = Thread.ofVirtual().start(() -> {
+                byte[] chunk = new byte[8192];
+                try (in) {
+                    int n;
+                    while ((n = in.read(chunk)) >= 0) {
+                        synchronized (buffer) {
+                            int keep = Math.min(n, max - buffer.size());
+                            if (keep > 0) {
+                                buffer.write(chunk, 0, keep);
+                            }
+                        }
+                    }
+                } catch (IOException e) {
+                    // stream closed: keep what was read
+                }
+            });
+        }
+
+        void join(Duration timeout) throws InterruptedException {
+            thread.join(timeout);
+        }
+
+        byte[] bytes() {
+            synchronized (buffer) {
+                return buffer.toByteArray();
+            }
+        }
+    }
+}

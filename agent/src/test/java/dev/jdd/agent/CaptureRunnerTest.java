@@ -1,0 +1,160 @@
+package dev.jdd.agent;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jdd.agent.local.LocalRuntime;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CaptureRunnerTest {
+    static final byte[] SCRIPT = "#!/bin/sh\necho craw\n".getBytes(StandardCharsets.UTF_8);
+    final FakeRuntime runtime = new FakeRuntime();
+    final AgentConfig config = AgentConfig.forTest(Path.of("unused"), null)
+            .withCapture(7, Duration.ofMillis(1500), Duration.ofSeconds(9));
+
+    private CaptureResult run(Capture capture) {
+        return new CaptureRunner(runtime, SCRIPT, config, Clock.systemUTC()).run(capture);
+    }
+
+    private static Capture capture(String alertName, String alertValue) {
+        return new Capture("0123456789abcdef", "shop", "web", "api", alertName, alertValue, Instant.now());
+    }
+
+    @Test
+    void copiesRunsWithOnlyTheAgentsNumbersAndRemovesTheFolder() {
+        CaptureResult r = run(capture("$(touch /tmp/pwned)", "`reboot`; rm -rf /"));
+        assertEquals(CaptureResult.OK, r.outcome());
+        assertEquals("jcmd", r.engine());
+        assertEquals(0, r.exitCode());
+        assertEquals(List.of(List.of("sh", "/tmp/jdd-fake-1/craw.sh", "-n", "7", "-i", "1500")), runtime.commands);
+        assertEquals(List.of("/tmp/jdd-fake-1"), runtime.removed);
+        assertTrue(runtime.stdins.isEmpty());
+        assertNull(r.error());
+    }
+
+    @Test
+    void aReadOnlyTargetGetsTheScriptOnStdin() {
+        runtime.refuseCopy = true;
+        CaptureResult r = run(capture(null, null));
+        assertEquals(CaptureResult.OK, r.outcome());
+        assertEquals(List.of(List.of("sh", "-s", "--", "-n", "7", "-i", "1500")), runtime.commands);
+        assertArrayEquals(SCRIPT, runtime.stdins.get(0));
+        assertTrue(runtime.removed.isEmpty(), "nothing was copied, nothing to remove");
+    }
+
+    @Test
+    void theLocalRuntimeTellsTheScriptWhichPid() throws Exception {
+        LocalRuntime local = new LocalRuntime();
+        Capture c = new Capture("0123456789abcdef", "host", "local", "pid-" + ProcessHandle.current().pid(), null, null,
+                Instant.now());
+        byte[] echoArgs = "echo \"# engine: test\"; echo \"args: $*\"\n".getBytes(StandardCharsets.UTF_8);
+        CaptureResult r = new CaptureRunner(local, echoArgs, config, Clock.systemUTC()).run(c);
+        assertEquals(CaptureResult.OK, r.outcome());
+        assertEquals("test", r.engine());
+        assertTrue(new String(r.stdout(), StandardCharsets.UTF_8)
+                .contains("args: -n 7 -i 1500 -p " + ProcessHandle.current().pid() + "\n"));
+    }
+
+    @Test
+    void aNonZeroExitIsFailedWithStderrKept() {
+        runtime.exitCode = 3;
+        runtime.stdout = "";
+        runtime.stderr = "craw.sh: no JVM found\n";
+        CaptureResult r = run(capture(null, null));
+        assertEquals(CaptureResult.FAILED, r.outcome());
+        assertEquals(3, r.exitCode());
+        assertEquals("craw.sh exited with 3 (no JVM found)", r.error());
+        assertEquals("craw.sh: no JVM found\n", new String(r.stderr(), StandardCharsets.UTF_8));
+        assertEquals(1, runtime.removed.size());
+    }
+
+    @Test
+    void stderrAloneIsNotFailure() {
+        runtime.stderr = "warning: jcmd not found, using jstack\n";
+        assertEquals(CaptureResult.OK, run(capture(null, null)).outcome());
+    }
+
+    @Test
+    void aTimeoutIsRecordedAsTimedOut() {
+        runtime.timeOut = true;
+        runtime.hold();
+        CaptureResult r = run(capture(null, null));
+        assertEquals(CaptureResult.TIMED_OUT, r.outcome());
+        assertNull(r.exitCode());
+        assertTrue(r.error().contains("--exec-timeout=9000ms"), r.error());
+        assertEquals(1, runtime.removed.size());
+    }
+
+    @Test
+    void aContainerGoneBeforeOrDuringTheRunIsNotFound() {
+        runtime.missing.add("shop/web/api");
+        CaptureResult before = run(capture(null, null));
+        assertEquals(CaptureResult.NOT_FOUND, before.outcome());
+        assertTrue(runtime.commands.isEmpty());
+
+        // Found when the capture starts, gone when the exec fails: the runtime lost it mid-capture.
+        runtime.missing.clear();
+        runtime.vanishing.add("shop/web/api");
+        CaptureRunner runner = new CaptureRunner(new FailingExec(runtime), SCRIPT, config, Clock.systemUTC());
+        CaptureResult during = runner.run(capture(null, null));
+        assertEquals(CaptureResult.NOT_FOUND, during.outcome(), during.error());
+        assertTrue(during.error().startsWith("the container went away during the capture"), during.error());
+        assertEquals(1, runtime.removed.size(), "the copied folder is still removed (best effort)");
+
+        runtime.missing.clear();
+        CaptureResult stillThere = runner.run(capture(null, null));
+        assertEquals(CaptureResult.ERROR, stillThere.outcome());
+        assertTrue(stillThere.error().contains("is not running"), stillThere.error());
+    }
+
+    @Test
+    void anUnreachableRuntimeIsAnError() {
+        runtime.unavailable = "connection refused";
+        CaptureResult r = run(capture(null, null));
+        assertEquals(CaptureResult.ERROR, r.outcome());
+        assertEquals("fake: connection refused", r.error());
+    }
+
+    /** Wraps the fake so that exec fails the way a runtime fails when its container exits. */
+    private static final class FailingExec implements dev.jdd.agent.runtime.ContainerRuntime {
+        private final FakeRuntime fake;
+
+        FailingExec(FakeRuntime fake) {
+            this.fake = fake;
+        }
+
+        @Override
+        public java.util.Optional<dev.jdd.agent.runtime.Target> find(String namespace, String pod, String container) {
+            return fake.find(namespace, pod, container);
+        }
+
+        @Override
+        public String copy(dev.jdd.agent.runtime.Target target, java.util.Map<String, byte[]> files) {
+            return fake.copy(target, files);
+        }
+
+        @Override
+        public dev.jdd.agent.runtime.ExecResult exec(dev.jdd.agent.runtime.Target target, List<String> command, byte[] stdin,
+                                                     Duration timeout) {
+            throw new dev.jdd.agent.runtime.RuntimeUnavailableException("container " + target.id() + " is not running");
+        }
+
+        @Override
+        public void remove(dev.jdd.agent.runtime.Target target, String folder) {
+            fake.remove(target, folder);
+        }
+
+        @Override
+        public String name() {
+            return "fake";
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package dev.jdd.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jdd.common.CaptureInfo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DumpStoreTest {
+    @TempDir
+    Path root;
+    final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T10:00:00Z"));
+
+    private DumpStore open(long bytes, Duration age) throws IOException {
+        DumpStore store = new DumpStore(root, "node-1", bytes, age, clock);
+        store.open();
+        return store;
+    }
+
+    private static Capture capture(String id, String ns, String pod, String container, Instant at) {
+        return new Capture(id, ns, pod, container, "HighCpu", "97.5", at);
+    }
+
+    private static CaptureResult ok(Instant end, String stdout) {
+        return new CaptureResult(CaptureResult.OK, "abc123", "jcmd", 0, end, stdout.getBytes(StandardCharsets.UTF_8),
+                new byte[0], null);
+    }
+
+    private List<Path> files() throws IOException {
+        try (Stream<Path> walk = Files.walk(root)) {
+            return walk.filter(Files::isRegularFile).toList();
+        }
+    }
+
+    @Test
+    void writesTheContractedPathWithTheHeaderThenTheOutput() throws IOException {
+        DumpStore store = open(1L << 30, Duration.ofDays(7));
+        Instant start = Instant.parse("2026-11-27T09:08:07.123Z");
+        Path file = store.write(capture("0123456789abcdef", "shop", "web-7d9f.x", "api", start),
+                ok(start.plusSeconds(3), "# jdd-capture: 1\n#1 cpu=99.0% tid=7 \"hot-spinner\" RUNNABLE\n"));
+
+        assertEquals(root.resolve("2026-11-27/shop/web-7d9f.x/api_090807_0123456789abcdef.log"), file);
+        String text = Files.readString(file);
+        assertEquals("""
+                # capture-id: 0123456789abcdef
+                # node: node-1
+                # namespace: shop
+                # pod: web-7d9f.x
+                # container: api
+                # container-id: abc123
+                # alert-name: HighCpu
+                # alert-value: 97.5
+                # start: 2026-11-27T09:08:07.123Z
+                # end: 2026-11-27T09:08:10.123Z
+                # engine: jcmd
+                # outcome: ok
+                # exit-code: 0
+
+                # jdd-capture: 1
+                #1 cpu=99.0% tid=7 "hot-spinner" RUNNABLE
+                """, text);
+        assertEquals(List.of(file), files(), "no temporary file is left");
+        assertEquals(Optional.of(file), store.file("0123456789abcdef"));
+    }
+
+    @Test
+    void failedCapturesKeepTheErrorAndTheScriptsStderr() throws IOException {
+        DumpStore store = open(1L << 30, Duration.ofDays(7));
+        Instant start = clock.instant();
+        Path file = store.write(capture("00000000000000aa", "shop", "web", "api", start),
+                new CaptureResult(CaptureResult.FAILED, "abc", null, 3, start.plusSeconds(1), new byte[0],
+                        "craw.sh: no JVM found\n".getBytes(StandardCharsets.UTF_8), "craw.sh exited with 3 (no JVM found)"));
+        String text = Files.readString(file);
+        assertTrue(text.contains("# outcome: failed\n# exit-code: 3\n# error: craw.sh exited with 3 (no JVM found)\n"), text);
+        assertTrue(text.endsWith("\n# craw.sh stderr:\ncraw.sh: no JVM found\n"), text);
+    }
+
+    @Test
+    void alertTextCannotForgeHeaderLines() throws IOException {
+        DumpStore store = open(1L << 30, Duration.ofDays(7));
+        Capture hostile = new Capture("00000000000000bb", "shop", "web", "api",
+                "x\n# outcome: ok\r\n# capture-id: ffffffffffffffff", "1\u2028# engine: forged\u0000" + "v".repeat(5000),
+                clock.instant());
+        Path file = store.write(hostile, ok(clock.instant(), ""));
+        List<String> header = Files.readAllLines(file).stream().takeWhile(l -> !l.isEmpty()).toList();
+        assertEquals(13, header.size(), header.toString());
+        assertEquals(1, header.stream().filter(l -> l.startsWith("# outcome:")).count());
+        assertEquals(1, header.stream().filter(l -> l.startsWith("# engine:")).count());
+        assertEquals("# alert-name: x # outcome: ok  # capture-id: ffffffffffffffff", header.get(6));
+        assertTrue(header.get(7).length() <= "# alert-value: ".length() + 512);
+        assertTrue(store.file("ffffffffffffffff").isEmpty());
+    }
+
+    @Test
+    void refusesHostileNamesAndIdsWithoutLeavingAnything() throws IOException {
+        DumpStore store = open(1L << 30, Duration.ofDays(7));
+        Instant now = clock.instant();
+        List<Capture> hostile = List.of(
+                capture("../../../etc/pw", "shop", "web", "api", now),
+                capture("0123456789ABCDEF", "shop", "web", "api", now),
+                capture("0123456789abcdef", "..", "web", "api", now),
+                capture("0123456789abcdef", "shop", "../x", "api", now),
+                capture("0123456789abcdef", "shop", "web", "api/../../x", now),
+                capture("0123456789abcdef", "shop", "web", "API", now),
+                capture("0123456789abcdef", "shop", "web", "a_b", now));
+        for (Capture c : hostile) {
+            assertThrows(IllegalArgumentException.class, () -> store.write(c, ok(now, "x")), c.id + " " + c.key());
+        }
+        try (Stream<Path> all = Files.walk(root)) {
+            assertEquals(List.of(root), all.toList(), "not even a folder was made");
+        }
+        for (String id : List.of("..", "../etc/passwd", "0123456789abcdef", "", "%2e%2e", "0123456789abcdef0")) {
+            assertTrue(store.file(id).isEmpty(), id);
+        }
+    }
+
+    @Test
+    void rebuildsItsIndexFromTheFolderAndDropsLeftoverTemporaryFiles() throws IOException {
+        DumpStore store = open(1L << 30, Duration.ofDays(7));
+        Instant t = clock.instant();
+        store.write(capture("00000000000000c1", "shop", "web", "api", t), ok(t.plusSeconds(2), "one\n"));
+        store.write(capture("00000000000000c2", "shop", "web", "api", t.plusSeconds(60)), ok(t.plusSeconds(62), "two\n"));
+        store.write(capture("00000000000000c3", "bank", "core", "app", t.plusSeconds(120)), ok(t.plusSeconds(121), "three\n"));
+        Path leftover = root.resolve("2026-11-27/shop/web/.api_100000_00000000000000c9.log.tmp");
+        Files.writeString(leftover, "half a file");
+        Path foreign = root.resolve("2026-11-27/shop/web/notes.txt");
+        Files.writeString(foreign, "someone else's");
+
+        DumpStore reopened = open(1L << 30, Duration.ofDays(7));
+        assertFalse(Files.exists(leftover));
+        assertTrue(Files.exists(foreign), "files it did not write are left alone");
+        List<CaptureInfo> all = reopened.list(null, null, 10);
+        assertEquals(List.of("00000000000000c3", "00000000000000c2", "00000000000000c1"),
+                all.stream().map(CaptureInfo::captureId).toList(), "newest first");
+        CaptureInfo c2 = all.get(1);
+        assertEquals(new CaptureInfo("00000000000000c2", "node-1", "shop", "web", "api", "2026-11-27T10:01:00.000Z",
+                "2026-11-27T10:01:02.000Z", "ok", "jcmd", 0, Files.size(reopened.file("00000000000000c2").orElseThrow())), c2);
+        assertEquals(List.of("00000000000000c2", "00000000000000c1"),
+                reopened.list("shop", "web", 10).stream().map(CaptureInfo::captureId).toList());
+        assertEquals(1, reopened.list(null, null, 1).size());
+    }
+
+    @Test
+    void retentionByBytesRemovesTheOldestFirst() throws IOException {
+        DumpStore store = open(1L << 20, Duration.ofDays(7));
+        String big = "x".repeat(300_000) + "\n";
+        Instant t = clock.instant().minus(Duration.ofDays(2));
+        String[] ids = {"00000000000000d1", "00000000000000d2", "00000000000000d3", "00000000000000d4"};
+        for (int i = 0; i < ids.length; i++) {
+            Instant at = t.plus(Duration.ofDays(i));
+            store.write(capture(ids[i], "shop", "web", "api", at), ok(at, big));
+        }
+        assertTrue(store.totalBytes() <= 1L << 20);
+        assertEquals(3, store.count());
+        assertFalse(store.contains(ids[0]), "the oldest went first");
+        assertFalse(Files.exists(root.resolve("2026-11-25")), "its empty day folder went with it");
+        assertTrue(store.contains(ids[3]));
+        assertEquals(3, files().size());
+    }
+
+    @Test
+    void retentionByAgeRemovesOldDaysAtOpenAndAfterWrites() throws IOException {
+        DumpStore store = open(1L << 30, Duration.ofDays(7));
+        Instant old = clock.instant().minus(Duration.ofDays(6));
+        store.write(capture("00000000000000e1", "shop", "web", "api", old), ok(old, "old\n"));
+        clock.advance(Duration.ofDays(2));
+        store.write(capture("00000000000000e2", "shop", "web", "api", clock.instant()), ok(clock.instant(), "new\n"));
+        assertFalse(store.contains("00000000000000e1"));
+        assertTrue(store.contains("00000000000000e2"));
+
+        clock.advance(Duration.ofDays(8));
+        DumpStore reopened = open(1L << 30, Duration.ofDays(7));
+        assertEquals(0, reopened.count());
+        assertEquals(List.of(), files());
+    }
+
+    @Test
+    void headerValuesAreOneLine() {
+        assertEquals("a b c d", DumpStore.headerValue("a\nb\rc\u0085d"));
+        assertEquals("", DumpStore.headerValue(null));
+        assertEquals(512, DumpStore.headerValue("y".repeat(10_000)).length());
+    }
+}

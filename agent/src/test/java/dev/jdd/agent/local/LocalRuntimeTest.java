@@ -1,0 +1,144 @@
+package dev.jdd.agent.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jdd.agent.runtime.CopyRefusedException;
+import dev.jdd.agent.runtime.ExecResult;
+import dev.jdd.agent.runtime.Target;
+import dev.jdd.testing.HotJvm;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalRuntimeTest {
+    @TempDir
+    Path temp;
+
+    @Test
+    void namesAJvmByItsMainClassOrJar() {
+        assertEquals(Optional.of("spinner"), LocalRuntime.jvmName(List.of("/usr/lib/jvm/x/bin/java", "-Xmx64m",
+                "-XX:+UseSerialGC", "-cp", "/a/b.jar:/c", "dev.jdd.testing.Spinner", "3")));
+        assertEquals(Optional.of("orders-service"), LocalRuntime.jvmName(List.of("java", "-Dx=y", "-jar",
+                "/opt/app/orders-service.jar", "--port=1")));
+        assertEquals(Optional.of("main"), LocalRuntime.jvmName(List.of("java", "--module-path", "mods", "-m",
+                "com.acme.app/com.acme.app.Main")));
+        assertEquals(Optional.of("app"), LocalRuntime.jvmName(List.of("java", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "--module=com.acme/com.acme.App")));
+        assertEquals(Optional.of("hello"), LocalRuntime.jvmName(List.of("java", "Hello.java")));
+        assertEquals(Optional.empty(), LocalRuntime.jvmName(List.of("/bin/sh", "-c", "java Foo")));
+        assertEquals(Optional.empty(), LocalRuntime.jvmName(List.of("java", "-version")));
+        assertEquals(Optional.empty(), LocalRuntime.jvmName(List.of()));
+    }
+
+    @Test
+    void findsARealJvmByNameAndByPid() throws Exception {
+        LocalRuntime runtime = new LocalRuntime();
+        try (HotJvm jvm = HotJvm.start()) {
+            // Others on this machine may run a Spinner too: any of them answers to the name; pid-N is exact.
+            Target byName = runtime.find("any", "any", "spinner").orElseThrow();
+            assertEquals(Optional.of("spinner"), runtime.jvmName(byName.hostPid()));
+            assertEquals("pid-" + byName.hostPid(), byName.id());
+            assertEquals(Optional.of("spinner"), runtime.jvmName(jvm.pid()));
+            Target byPid = runtime.find("any", "any", "pid-" + jvm.pid()).orElseThrow();
+            assertEquals(jvm.pid(), byPid.hostPid());
+        }
+        assertEquals(Optional.empty(), runtime.find("any", "any", "no-such-jvm-here"));
+        assertEquals(Optional.empty(), runtime.find("any", "any", "pid-999999999"));
+        assertEquals(Optional.empty(), runtime.find("any", "any", "pid-x"));
+    }
+
+    @Test
+    void copiesIntoAFreshPrivateFolderAndRemovesIt() throws Exception {
+        LocalRuntime runtime = new LocalRuntime(Path.of("/proc"), temp);
+        Target self = new Target("pid-1", "x", 1);
+        String folder = runtime.copy(self, Map.of("craw.sh", "echo hi\n".getBytes(StandardCharsets.UTF_8)));
+        Path script = Path.of(folder, "craw.sh");
+        assertTrue(Files.isExecutable(script));
+        assertTrue(Path.of(folder).startsWith(temp));
+        ExecResult r = runtime.exec(self, List.of("sh", script.toString()), null, Duration.ofSeconds(30));
+        assertEquals(0, r.exitCode());
+        assertEquals("hi\n", new String(r.stdout(), StandardCharsets.UTF_8));
+        runtime.remove(self, folder);
+        assertFalse(Files.exists(Path.of(folder)));
+
+        runtime.remove(self, temp.toString());
+        assertTrue(Files.exists(temp), "refuses to remove folders it did not make");
+    }
+
+    @Test
+    void refusesToCopyWhereItCannotWrite() {
+        LocalRuntime runtime = new LocalRuntime(Path.of("/proc"), temp.resolve("missing/folder"));
+        assertThrows(CopyRefusedException.class,
+                () -> runtime.copy(new Target("pid-1", "x", 1), Map.of("craw.sh", new byte[] {1})));
+    }
+
+    @Test
+    void feedsStdinAndKeepsStderrApart() throws Exception {
+        LocalRuntime runtime = new LocalRuntime();
+        ExecResult r = runtime.exec(new Target("pid-1", "x", 1), List.of("sh", "-s", "--", "-n", "5"),
+                "echo \"args: $*\"; echo oops >&2; exit 3\n".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(30));
+        assertEquals(3, r.exitCode());
+        assertEquals("args: -n 5\n", new String(r.stdout(), StandardCharsets.UTF_8));
+        assertEquals("oops\n", new String(r.stderr(), StandardCharsets.UTF_8));
+        assertFalse(r.timedOut());
+    }
+
+    @Test
+    void aTimeoutEndsTheWholeProcessTree() throws Exception {
+        LocalRuntime runtime = new LocalRuntime();
+        Path pids = temp.resolve("pids");
+        ExecResult r = runtime.exec(new Target("pid-1", "x", 1), List.of("sh", "-c",
+                "sleep 300 & echo $! >> " + pids + "; (sleep 301 & echo $! >> " + pids + "; wait) & echo started; wait"),
+                null, Duration.ofSeconds(2));
+        assertTrue(r.timedOut());
+        assertEquals(-1, r.exitCode());
+        assertEquals("started\n", new String(r.stdout(), StandardCharsets.UTF_8));
+        assertAllGone(pids);
+    }
+
+    @Test
+    void anInterruptEndsTheTreeAndIsReported() throws Exception {
+        LocalRuntime runtime = new LocalRuntime();
+        Path pids = temp.resolve("pids");
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread t = Thread.ofPlatform().start(() -> {
+            try {
+                runtime.exec(new Target("pid-1", "x", 1), List.of("sh", "-c", "sleep 300 & echo $! >> " + pids + "; wait"),
+                        null, Duration.ofSeconds(120));
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        });
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!Files.exists(pids) || Files.readString(pids).isBlank()) {
+            assertTrue(System.nanoTime() < deadline);
+            Thread.sleep(10);
+        }
+        t.interrupt();
+        t.join(Duration.ofSeconds(30));
+        assertTrue(thrown.get() instanceof InterruptedException, String.valueOf(thrown.get()));
+        assertAllGone(pids);
+    }
+
+    private static void assertAllGone(Path pids) throws Exception {
+        List<Long> started = Files.readAllLines(pids).stream().filter(s -> !s.isBlank()).map(Long::parseLong).toList();
+        assertFalse(started.isEmpty());
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        for (long pid : started) {
+            while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                assertTrue(System.nanoTime() < deadline, "process " + pid + " still runs");
+                Thread.sleep(20);
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package dev.jdd.router;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdd.common.Admission;
+import dev.jdd.common.CaptureInfo;
+import dev.jdd.common.CaptureRequest;
+import dev.jdd.common.Json;
+import dev.jdd.common.Outcome;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+
+/**
+ * Calls one agent's HTTP API with the agents' token, connect and read timeouts. Anything that is not a well-formed
+ * answer (a hang, a reset, garbage, a refused token) becomes {@link AgentUnreachableException} with a one-line detail.
+ */
+public final class AgentClient {
+    private static final int MAX_ANSWER_BYTES = 64 * 1024;
+
+    private final HttpClient http;
+    private final String token;
+    private final Duration readTimeout;
+
+    public AgentClient(String token, Duration connectTimeout, Duration readTimeout) {
+        this.token = token;
+        this.readTimeout = readTimeout;
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .version(HttpClient.Version.HTTP_1_1)
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .build();
+    }
+
+    /** Thrown when an agent gives no usable answer. */
+    public static final class AgentUnreachableException extends Exception {
+        public AgentUnreachableException(String detail) {
+            super(detail, null, false, false);
+        }
+    }
+
+    /** {@code POST /v1/captures}: the agent's admission decision. */
+    public Admission capture(URI agent, CaptureRequest request) throws AgentUnreachableException, InterruptedException {
+        HttpRequest req = request(agent.resolve("/v1/captures"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(request)))
+                .build();
+        Answer answer = send(req);
+        Admission admission;
+        try {
+            admission = Json.MAPPER.readValue(answer.body, Admission.class);
+        } catch (IOException | RuntimeException e) {
+            throw new AgentUnreachableException("agent answered " + answer.status + " with something that is not an admission");
+        }
+        if (admission == null || admission.outcome() == null || admission.outcome() == Outcome.NO_AGENT
+                || admission.outcome() == Outcome.AGENT_UNREACHABLE || admission.outcome() == Outcome.DRY_RUN) {
+            throw new AgentUnreachableException("agent answered " + answer.status + " without a known outcome");
+        }
+        return admission;
+    }
+
+    /** {@code GET /v1/captures?namespace=&pod=&limit=}: accepts a JSON array or {@code {"captures":[...]}}. */
+    public List<CaptureInfo> list(URI agent, String namespace, String pod, int limit)
+            throws AgentUnreachableException, InterruptedException {
+        StringBuilder q = new StringBuilder("/v1/captures?limit=").append(limit);
+        if (namespace != null) {
+            q.append("&namespace=").append(URLEncoder.encode(namespace, StandardCharsets.UTF_8));
+        }
+        if (pod != null) {
+            q.append("&pod=").append(URLEncoder.encode(pod, StandardCharsets.UTF_8));
+        }
+        Answer answer = send(request(agent.resolve(q.toString())).GET().build(), 4 * 1024 * 1024);
+        if (answer.status != 200) {
+            throw new AgentUnreachableException("agent answered " + answer.status + " to the capture list");
+        }
+        try {
+            JsonNode root = Json.MAPPER.readTree(answer.body);
+            JsonNode items = root != null && root.isObject() ? root.get("captures") : root;
+            if (items == null || !items.isArray()) {
+                throw new AgentUnreachableException("agent's capture list is not a list");
+            }
+            List<CaptureInfo> out = new ArrayList<>();
+            for (JsonNode item : items) {
+                out.add(Json.MAPPER.treeToValue(item, CaptureInfo.class));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new AgentUnreachableException("agent's capture list is not JSON");
+        }
+    }
+
+    /** {@code GET /v1/captures/{id}}: the status and the open body stream (the caller closes it). */
+    public HttpResponse<InputStream> dump(URI agent, String id) throws AgentUnreachableException, InterruptedException {
+        URI uri = agent.resolve("/v1/captures/" + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20"));
+        try {
+            return http.send(request(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new AgentUnreachableException(describe(e));
+        }
+    }
+
+    private HttpRequest.Builder request(URI uri) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(readTimeout);
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return b;
+    }
+
+    private record Answer(int status, byte[] body) {
+    }
+
+    private Answer send(HttpRequest req) throws AgentUnreachableException, InterruptedException {
+        return send(req, MAX_ANSWER_BYTES);
+    }
+
+    private Answer send(HttpRequest req, int maxBytes) throws AgentUnreachableException, InterruptedException {
+        HttpResponse<InputStream> res;
+        try {
+            res = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new AgentUnreachableException(describe(e));
+        }
+        if (res.statusCode() == 401 || res.statusCode() == 403) {
+            drain(res.body());
+            throw new AgentUnreachableException("agent refused the router's token (" + res.statusCode() + "): check --token");
+        }
+        try (InputStream in = res.body()) {
+            byte[] body = in.readNBytes(maxBytes + 1);
+            if (body.length > maxBytes) {
+                throw new AgentUnreachableException("agent answer is larger than " + maxBytes + " bytes");
+            }
+            return new Answer(res.statusCode(), body);
+        } catch (IOException e) {
+            throw new AgentUnreachableException(describe(e));
+        }
+    }
+
+    private static void drain(InputStream in) {
+        try (in) {
+            in.readNBytes(MAX_ANSWER_BYTES);
+        } catch (IOException ignored) {
+            // the connection is discarded anyway
+        }
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof HttpTimeoutException) {
+            return "agent did not answer in time (" + e.getMessage() + ")";
+        }
+        if (e instanceof java.net.ConnectException) {
+            return "cannot connect to the agent" + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        }
+        return "agent connection failed: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+}

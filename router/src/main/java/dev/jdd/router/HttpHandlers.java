@@ -1,0 +1,144 @@
+package dev.jdd.router;
+
+import dev.jdd.common.Json;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/** Thin HTTP adapters: read the request, call the plain classes, write the contracted status and JSON. */
+final class HttpHandlers {
+    private static final Logger LOG = Logger.getLogger(HttpHandlers.class.getName());
+
+    private final Main.Components c;
+
+    HttpHandlers(Main.Components components) {
+        this.c = components;
+    }
+
+    void hooks(ServerRequest req, ServerResponse res) throws InterruptedException {
+        String format = "unknown";
+        try {
+            byte[] body = readCapped(req, c.maxBody());
+            String authProblem = c.auth().check(name -> req.headers().first(HeaderNames.create(name)).orElse(null), body);
+            if (authProblem != null) {
+                res.header(HeaderNames.WWW_AUTHENTICATE, "Basic realm=\"jdd\"");
+                throw new HookException(401, authProblem);
+            }
+            ParsedWebhook hook = c.parser().parse(body);
+            format = hook.format().wire();
+            boolean dryRun = req.query().first("dryRun").map(v -> v.equalsIgnoreCase("true") || v.equals("1")).orElse(false);
+            HookResult result = c.dispatcher().dispatch(hook, dryRun);
+            c.metrics().webhook(format, result.httpStatus());
+            json(res, result.httpStatus(), result);
+            Dispatcher.log(result);
+        } catch (HookException e) {
+            c.metrics().webhook(format, e.status());
+            LOG.info(() -> "webhook refused: " + e.status() + " " + e.getMessage());
+            error(res, e);
+        }
+    }
+
+    void captures(ServerRequest req, ServerResponse res) throws InterruptedException {
+        if (!c.auth().readAllowed(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
+            error(res, new HookException(401, "credentials required"));
+            return;
+        }
+        try {
+            int limit;
+            try {
+                limit = req.query().first("limit").map(Integer::parseInt).orElse(Captures.DEFAULT_LIMIT);
+            } catch (NumberFormatException e) {
+                throw new HookException(400, "limit must be a whole number");
+            }
+            String namespace = req.query().first("namespace").filter(s -> !s.isEmpty()).orElse(null);
+            String pod = req.query().first("pod").filter(s -> !s.isEmpty()).orElse(null);
+            json(res, 200, c.captures().list(namespace, pod, limit));
+        } catch (HookException e) {
+            error(res, e);
+        }
+    }
+
+    void dump(ServerRequest req, ServerResponse res) throws InterruptedException {
+        if (!c.auth().readAllowed(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
+            error(res, new HookException(401, "credentials required"));
+            return;
+        }
+        String node = req.path().pathParameters().get("node");
+        String id = req.path().pathParameters().get("id");
+        HttpResponse<InputStream> answer;
+        try {
+            answer = c.captures().dump(node, id);
+        } catch (HookException e) {
+            error(res, e);
+            return;
+        } catch (AgentClient.AgentUnreachableException e) {
+            json(res, 502, Map.of("error", e.getMessage()));
+            return;
+        }
+        try (InputStream in = answer.body()) {
+            if (answer.statusCode() != 200) {
+                in.readNBytes(64 * 1024);
+                int status = answer.statusCode() == 404 || answer.statusCode() == 400 ? 404 : 502;
+                json(res, status, Map.of("error", status == 404 ? "no capture " + id + " on node " + node
+                        : "agent answered " + answer.statusCode()));
+                return;
+            }
+            res.status(200);
+            res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            try (OutputStream out = res.outputStream()) {
+                in.transferTo(out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void health(ServerRequest req, ServerResponse res) {
+        boolean ready = c.agents().ready();
+        json(res, ready ? 200 : 503, ready ? Map.of("status", "ready")
+                : Map.of("status", "starting", "detail", "the agent cache has not synced with the Kubernetes API yet"));
+    }
+
+    void metrics(ServerRequest req, ServerResponse res) {
+        res.status(200);
+        res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+        res.send(c.metrics().text());
+    }
+
+    /** Reads at most {@code max} bytes; more is a 413 without reading the rest. */
+    static byte[] readCapped(ServerRequest req, long max) {
+        if (req.headers().contentLength().orElse(0) > max) {
+            throw new HookException(413, "body is larger than --max-body=" + max + " bytes");
+        }
+        if (!req.content().hasEntity()) {
+            return new byte[0];
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            if (body.length > max) {
+                throw new HookException(413, "body is larger than --max-body=" + max + " bytes");
+            }
+            return body;
+        } catch (IOException | UncheckedIOException e) {
+            throw new HookException(400, "cannot read the body: " + e.getMessage());
+        }
+    }
+
+    private static void json(ServerResponse res, int status, Object body) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(Json.write(body));
+    }
+
+    private static void error(ServerResponse res, HookException e) {
+        json(res, e.status(), Map.of("error", e.getMessage()));
+    }
+}

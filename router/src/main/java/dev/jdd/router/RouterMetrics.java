@@ -1,0 +1,71 @@
+package dev.jdd.router;
+
+import dev.jdd.common.Outcome;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Prometheus text exposition, by hand: webhooks by format and status, targets by outcome, forward latency. */
+public final class RouterMetrics {
+    private static final double[] BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+    private final Map<String, LongAdder> webhooks = new ConcurrentHashMap<>();
+    private final Map<Outcome, LongAdder> targets = new ConcurrentHashMap<>();
+    private final LongAdder[] latencyBuckets = new LongAdder[BUCKETS.length];
+    private final LongAdder latencyCount = new LongAdder();
+    private final LongAdder latencyNanos = new LongAdder();
+
+    public RouterMetrics() {
+        for (int i = 0; i < BUCKETS.length; i++) {
+            latencyBuckets[i] = new LongAdder();
+        }
+    }
+
+    /** @param format the wire name, or {@code unknown} when the body was refused before its shape was known */
+    public void webhook(String format, int status) {
+        webhooks.computeIfAbsent(format + "\u0000" + status, k -> new LongAdder()).increment();
+    }
+
+    public void target(Outcome outcome) {
+        targets.computeIfAbsent(outcome, k -> new LongAdder()).increment();
+    }
+
+    public void forwardLatency(long nanos) {
+        double seconds = nanos / 1e9;
+        for (int i = 0; i < BUCKETS.length; i++) {
+            if (seconds <= BUCKETS[i]) {
+                latencyBuckets[i].increment();
+            }
+        }
+        latencyCount.increment();
+        latencyNanos.add(nanos);
+    }
+
+    public String text() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# HELP jdd_router_webhooks_total Webhooks received, by detected format and answered HTTP status.\n");
+        sb.append("# TYPE jdd_router_webhooks_total counter\n");
+        new TreeMap<>(webhooks).forEach((k, v) -> {
+            String[] parts = k.split("\u0000");
+            sb.append("jdd_router_webhooks_total{format=\"").append(parts[0]).append("\",status=\"").append(parts[1])
+                    .append("\"} ").append(v.sum()).append('\n');
+        });
+        sb.append("# HELP jdd_router_targets_total Targets answered, by outcome.\n");
+        sb.append("# TYPE jdd_router_targets_total counter\n");
+        for (Outcome o : Outcome.values()) {
+            LongAdder v = targets.get(o);
+            sb.append("jdd_router_targets_total{outcome=\"").append(o.wire()).append("\"} ").append(v == null ? 0 : v.sum()).append('\n');
+        }
+        sb.append("# HELP jdd_router_forward_seconds Time for one agent to answer a capture request.\n");
+        sb.append("# TYPE jdd_router_forward_seconds histogram\n");
+        for (int i = 0; i < BUCKETS.length; i++) {
+            sb.append("jdd_router_forward_seconds_bucket{le=\"").append(BUCKETS[i]).append("\"} ").append(latencyBuckets[i].sum()).append('\n');
+        }
+        sb.append("jdd_router_forward_seconds_bucket{le=\"+Inf\"} ").append(latencyCount.sum()).append('\n');
+        sb.append("jdd_router_forward_seconds_sum ").append(latencyNanos.sum() / 1e9).append('\n');
+        sb.append("jdd_router_forward_seconds_count ").append(latencyCount.sum()).append('\n');
+        return sb.toString();
+    }
+}

@@ -1,0 +1,91 @@
+package dev.jdd.router;
+
+import dev.jdd.common.CaptureRequest;
+import dev.jdd.common.Outcome;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Placement and agent lookup without HTTP: dry runs against a hand-written pod lookup and static agents. */
+class DispatcherTest {
+    private static final CaptureRequest.Alert ALERT = new CaptureRequest.Alert("a", null, Map.of());
+    private final AtomicInteger lookups = new AtomicInteger();
+    private final PodLookup pods = (namespace, pod) -> {
+        lookups.incrementAndGet();
+        return switch (pod) {
+            case "two" -> Optional.of(new PodLookup.PodPlace("node-a", List.of("app", "sidecar")));
+            case "one" -> Optional.of(new PodLookup.PodPlace("node-b", List.of("app")));
+            case "pending" -> Optional.of(new PodLookup.PodPlace(null, List.of("app")));
+            case "boom" -> throw new IllegalStateException("connection refused\nmore");
+            default -> Optional.empty();
+        };
+    };
+    private final Dispatcher dispatcher = new Dispatcher(pods,
+            new StaticAgents(Map.of("node-a", URI.create("http://127.0.0.2:1"), "node-b", URI.create("http://127.0.0.3:1"))),
+            new AgentClient("t", Duration.ofSeconds(1), Duration.ofSeconds(1)), 5, 4, new RouterMetrics());
+
+    @AfterEach
+    void close() {
+        dispatcher.close();
+    }
+
+    private HookResult run(AlertTarget... targets) throws InterruptedException {
+        return dispatcher.dispatch(new ParsedWebhook(WebhookFormat.ALERTMANAGER, List.of(targets)), true);
+    }
+
+    private static AlertTarget t(String pod, String container, String node) {
+        return new AlertTarget("ns", pod, container, node, ALERT);
+    }
+
+    private static List<String> lines(HookResult r) {
+        return r.targets().stream().map(x -> x.pod() + "/" + x.container() + "@" + x.node() + "=" + x.outcome().wire()).toList();
+    }
+
+    @Test
+    void placementFillsNodeAndEachContainer() throws InterruptedException {
+        HookResult r = run(t("two", null, null), t("one", "app", null), t("two", "app", "node-a"));
+        assertEquals(List.of("two/app@node-a=dry-run", "two/sidecar@node-a=dry-run", "one/app@node-b=dry-run"), lines(r));
+        assertEquals(202, r.httpStatus());
+    }
+
+    @Test
+    void fullyLabelledTargetsNeedNoLookup() throws InterruptedException {
+        run(t("x", "app", "node-a"));
+        assertEquals(0, lookups.get());
+    }
+
+    @Test
+    void unknownPendingAndApiFailures() throws InterruptedException {
+        HookResult r = run(t("gone", null, null), t("pending", null, null), t("boom", null, null), t("one", "app", "node-z"));
+        assertEquals(List.of(Outcome.NOT_FOUND, Outcome.NOT_FOUND, Outcome.ERROR, Outcome.NO_AGENT),
+                r.targets().stream().map(TargetResult::outcome).toList());
+        assertEquals("cannot ask the Kubernetes API for the pod: connection refused", r.targets().get(2).detail());
+        assertEquals(503, r.httpStatus());
+    }
+
+    @Test
+    void invalidNamesNeverReachTheLookup() throws InterruptedException {
+        HookResult r = run(t("../etc", null, null), new AlertTarget(null, "p", "c", "node-a", ALERT), t("ok", "c", "Node_A"));
+        assertEquals(List.of("pod is not a DNS-1123 subdomain (lower-case letters, digits and '-')", "namespace is missing",
+                        "node is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')"),
+                r.targets().stream().map(TargetResult::detail).toList());
+        assertEquals(0, lookups.get());
+    }
+
+    @Test
+    void maxTargetsCountsContainersAfterPlacementToo() {
+        HookException e = assertThrows(HookException.class,
+                () -> run(t("two", null, null), new AlertTarget("ns2", "two", null, null, ALERT), t("a", "c", "node-a"),
+                        t("b", "c", "node-a"), t("c", "c", "node-a")));
+        assertEquals(400, e.status());
+    }
+}
