@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * craw.sh's output format version 1 with the container's own pid and thread ids. Exit codes are craw.sh's:
  * 0 ok, 3 no JVM found, 5 the dump failed.
  */
-public final class NodeCapture {
+public final class NodeCapture implements NodeEngine {
     public static final String ENGINE = "node";
     static final int NO_JVM = 3;
     static final int DUMP_FAILED = 5;
@@ -47,6 +47,7 @@ public final class NodeCapture {
      * complete dump appended when {@code fullDump}. Everything, the interval included, ends within
      * {@code timeout}, after which the capture is reported as timed out.
      */
+    @Override
     public ExecResult capture(long containerPid, int threads, Duration interval, boolean fullDump, Duration timeout)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -114,6 +115,7 @@ public final class NodeCapture {
      * the node and holds neither {@code /bin/sh} nor {@code /usr/bin/sh}. False when it cannot tell. Lets
      * {@code --engine=auto} skip the script, and the file it would leave behind, in distroless containers.
      */
+    @Override
     public boolean lacksShell(long containerPid) {
         if (containerPid <= 0) {
             return false;
