@@ -23,7 +23,9 @@ import java.util.stream.Stream;
  * engine the agent process's CPU; for the others every process they started) plus the target's CPU outside
  * its hot thread (attach listener, safepoint, the dump). Run by bench/node-engine.sh.
  *
- * Arguments: craw.sh path, interval ms, runs per engine, Arthas home or "-".
+ * Arguments: craw.sh path (with arthas/ beside it when Arthas is wanted), interval ms, runs per engine, Arthas home
+ * or "-". "craw.sh -e arthas" attaches Arthas and stops it in every capture (what jdd does); "arthas thread -n 50"
+ * leaves Arthas resident in the target between captures (what a person at a console does), stopped at the end.
  */
 public class NodeEngineBench {
     record Run(double wallBeyondMs, double toolCpuMs, double targetCpuMs, boolean ok) {
@@ -51,36 +53,44 @@ public class NodeEngineBench {
             }
             List<String> engines = new ArrayList<>(List.of("node", "craw.sh -e jcmd", "craw.sh -e jstack"));
             if (!arthasHome.equals("-")) {
+                engines.add("craw.sh -e arthas");
                 engines.add("arthas thread -n 50");
             }
-            for (int r = 0; r < runs; r++) {
-                for (String engine : engines) {
-                    double targetBefore = targetCpuMs(pid);
-                    long start = System.nanoTime();
-                    Run run;
-                    if (engine.equals("node")) {
-                        long cpuBefore = os.getProcessCpuTime();
-                        long threadBefore = threadMx.getCurrentThreadCpuTime();
-                        ExecResult result = node.capture(pid, 50, interval, false, Duration.ofSeconds(30));
-                        nodeThreadCpu.add((threadMx.getCurrentThreadCpuTime() - threadBefore) / 1e6);
-                        double wall = (System.nanoTime() - start) / 1e6 - intervalMs;
-                        double cpu = (os.getProcessCpuTime() - cpuBefore) / 1e6;
-                        run = new Run(wall, cpu, targetCpuMs(pid) - targetBefore, result.exitCode() == 0
-                                && new String(result.stdout(), StandardCharsets.UTF_8).contains("#1 cpu=") );
-                    } else if (engine.startsWith("craw.sh")) {
-                        String tool = engine.substring(engine.lastIndexOf(' ') + 1);
-                        double[] out = childCpu(List.of("sh", craw.toString(), "-p", Long.toString(pid),
-                                "-i", Integer.toString(intervalMs), "-n", "50", "-e", tool));
-                        double wall = (System.nanoTime() - start) / 1e6 - intervalMs;
-                        run = new Run(wall, out[0], targetCpuMs(pid) - targetBefore, out[1] == 0);
-                    } else {
-                        double[] out = childCpu(List.of(Jdks.current().resolve("bin/java").toString(),
-                                "-jar", arthasHome + "/arthas-boot.jar", "--arthas-home", arthasHome,
-                                "-c", "thread -n 50 -i " + intervalMs, Long.toString(pid)));
-                        double wall = (System.nanoTime() - start) / 1e6 - intervalMs;
-                        run = new Run(wall, out[0], targetCpuMs(pid) - targetBefore, out[1] == 0);
+            // Resident Arthas last: once attached it would stand in the way of craw.sh's own Arthas attach.
+            List<List<String>> phases = new ArrayList<>();
+            phases.add(engines.stream().filter(e -> !e.startsWith("arthas")).toList());
+            phases.add(engines.stream().filter(e -> e.startsWith("arthas")).toList());
+            for (List<String> phase : phases) {
+                for (int r = 0; r < runs; r++) {
+                    for (String engine : phase) {
+                        TargetCpu targetBefore = targetCpu(pid);
+                        boolean threadsEnd = engine.equals("craw.sh -e arthas");
+                        long start = System.nanoTime();
+                        Run run;
+                        if (engine.equals("node")) {
+                            long cpuBefore = os.getProcessCpuTime();
+                            long threadBefore = threadMx.getCurrentThreadCpuTime();
+                            ExecResult result = node.capture(pid, 50, interval, false, Duration.ofSeconds(30));
+                            nodeThreadCpu.add((threadMx.getCurrentThreadCpuTime() - threadBefore) / 1e6);
+                            double wall = (System.nanoTime() - start) / 1e6 - intervalMs;
+                            double cpu = (os.getProcessCpuTime() - cpuBefore) / 1e6;
+                            run = new Run(wall, cpu, targetCpuMs(targetBefore, targetCpu(pid), threadsEnd), result.exitCode() == 0
+                                    && new String(result.stdout(), StandardCharsets.UTF_8).contains("#1 cpu=") );
+                        } else if (engine.startsWith("craw.sh")) {
+                            String tool = engine.substring(engine.lastIndexOf(' ') + 1);
+                            double[] out = childCpu(List.of("sh", craw.toString(), "-p", Long.toString(pid),
+                                    "-i", Integer.toString(intervalMs), "-n", "50", "-e", tool));
+                            double wall = (System.nanoTime() - start) / 1e6 - intervalMs;
+                            run = new Run(wall, out[0], targetCpuMs(targetBefore, targetCpu(pid), threadsEnd), out[1] == 0);
+                        } else {
+                            double[] out = childCpu(List.of(Jdks.current().resolve("bin/java").toString(),
+                                    "-jar", arthasHome + "/arthas-boot.jar", "--arthas-home", arthasHome,
+                                    "-c", "thread -n 50 -i " + intervalMs, Long.toString(pid)));
+                            double wall = (System.nanoTime() - start) / 1e6 - intervalMs;
+                            run = new Run(wall, out[0], targetCpuMs(targetBefore, targetCpu(pid), threadsEnd), out[1] == 0);
+                        }
+                        results.computeIfAbsent(engine, k -> new ArrayList<>()).add(run);
                     }
-                    results.computeIfAbsent(engine, k -> new ArrayList<>()).add(run);
                 }
             }
             if (!arthasHome.equals("-")) {
@@ -120,16 +130,33 @@ public class NodeEngineBench {
         return new double[] {ticks * 10, rc};
     }
 
+    /** The target's CPU counters at one moment; see {@link #targetCpuMs}. */
+    record TargetCpu(double liveNonHotMs, long processTicks, long liveTicks) {
+    }
+
     /**
-     * CPU ms of the target's live threads other than its hot one, from schedstat (nanoseconds): what a capture
-     * costs the target. Threads that end within a capture would be missed; none of the engines ends any (the
-     * attach listener and a resident Arthas stay up).
+     * What a capture cost the target between two readings: the schedstat nanoseconds of its live threads other
+     * than the hot one, plus, for engines whose threads in the target end within the capture (Arthas attached and
+     * stopped again), the CPU of threads that ended, from the process's tick counters (10 ms resolution).
      */
-    static double targetCpuMs(long pid) throws IOException {
+    static double targetCpuMs(TargetCpu before, TargetCpu after, boolean threadsEnd) {
+        double ms = after.liveNonHotMs - before.liveNonHotMs;
+        if (threadsEnd) {
+            long ended = (after.processTicks - before.processTicks) - (after.liveTicks - before.liveTicks);
+            ms += Math.max(0, ended) * 10.0;
+        }
+        return ms;
+    }
+
+    static TargetCpu targetCpu(long pid) throws IOException {
         long nanos = 0;
+        long liveTicks = 0;
         try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path t : (Iterable<Path>) tasks::iterator) {
                 try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    liveTicks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
                     if (Files.readString(t.resolve("comm")).strip().startsWith("hot-spinner")) {
                         continue;
                     }
@@ -139,7 +166,9 @@ public class NodeEngineBench {
                 }
             }
         }
-        return nanos / 1e6;
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return new TargetCpu(nanos / 1e6, Long.parseLong(f[11]) + Long.parseLong(f[12]), liveTicks);
     }
 
     static Run median(List<Run> runs) {

@@ -12,10 +12,14 @@ interval=${2:-2000}
 mvn -B -q -pl agent -am test-compile -Dmaven.test.skip.exec=true
 # A JDK 21+ (the target runs on it too, and craw.sh finds jcmd/jstack beside the target's java).
 java=${JAVA:-$(scripts/find-java.sh 2>/dev/null || echo /usr/lib/jvm/temurin-25-jdk-amd64/bin/java)}
-craw=${CRAW:-scripts/craw.sh}
+craw_src=${CRAW:-scripts/craw.sh}
 
 work=$(mktemp -d /tmp/jdd-node-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+# craw.sh in a folder of its own, so that its Arthas engine finds arthas/ beside it.
+mkdir -p "$work/craw"
+cp "$craw_src" "$work/craw/craw.sh"
+craw=$work/craw/craw.sh
 arthas_home=-
 if [ -n "${ARTHAS_HOME:-}" ]; then
   arthas_home=$ARTHAS_HOME
@@ -30,6 +34,7 @@ else
     arthas_home=$work/arthas
   fi
 fi
+[ "$arthas_home" = - ] || ln -s "$arthas_home" "$work/craw/arthas"
 
 "$java" -XX:+UseSerialGC -Xmx128m \
   -cp agent/target/classes:common/target/classes:common/target/test-classes \
