@@ -131,16 +131,20 @@ public class NodeEngineBench {
     }
 
     /** The target's CPU counters at one moment; see {@link #targetCpuMs}. */
-    record TargetCpu(double liveNonHotMs, long processTicks, long liveTicks) {
+    record TargetCpu(Map<Long, Long> nonHotNanos, long processTicks, long liveTicks) {
     }
 
     /**
-     * What a capture cost the target between two readings: the schedstat nanoseconds of its live threads other
-     * than the hot one, plus, for engines whose threads in the target end within the capture (Arthas attached and
+     * What a capture cost the target between two readings: the schedstat nanoseconds of its threads other than
+     * the hot one that are alive at the second reading, plus, for engines whose threads in the target end within the capture (Arthas attached and
      * stopped again), the CPU of threads that ended, from the process's tick counters (10 ms resolution).
      */
     static double targetCpuMs(TargetCpu before, TargetCpu after, boolean threadsEnd) {
-        double ms = after.liveNonHotMs - before.liveNonHotMs;
+        // Per thread, so that threads ending during the window (an earlier Arthas winding down) do not count.
+        double ms = 0;
+        for (Map.Entry<Long, Long> t : after.nonHotNanos.entrySet()) {
+            ms += (t.getValue() - before.nonHotNanos.getOrDefault(t.getKey(), 0L)) / 1e6;
+        }
         if (threadsEnd) {
             long ended = (after.processTicks - before.processTicks) - (after.liveTicks - before.liveTicks);
             ms += Math.max(0, ended) * 10.0;
@@ -149,7 +153,7 @@ public class NodeEngineBench {
     }
 
     static TargetCpu targetCpu(long pid) throws IOException {
-        long nanos = 0;
+        Map<Long, Long> nanos = new java.util.HashMap<>();
         long liveTicks = 0;
         try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path t : (Iterable<Path>) tasks::iterator) {
@@ -160,7 +164,8 @@ public class NodeEngineBench {
                     if (Files.readString(t.resolve("comm")).strip().startsWith("hot-spinner")) {
                         continue;
                     }
-                    nanos += Long.parseLong(Files.readString(t.resolve("schedstat")).split(" ")[0]);
+                    nanos.put(Long.parseLong(t.getFileName().toString()),
+                            Long.parseLong(Files.readString(t.resolve("schedstat")).split(" ")[0]));
                 } catch (IOException e) {
                     // thread ended
                 }
@@ -168,7 +173,7 @@ public class NodeEngineBench {
         }
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return new TargetCpu(nanos / 1e6, Long.parseLong(f[11]) + Long.parseLong(f[12]), liveTicks);
+        return new TargetCpu(nanos, Long.parseLong(f[11]) + Long.parseLong(f[12]), liveTicks);
     }
 
     static Run median(List<Run> runs) {
