@@ -318,6 +318,15 @@ class RouterHttpIT {
         assertEquals(404, router.get("/captures/worker-9/x", "Authorization", BASIC).statusCode());
         assertEquals(400, router.get("/captures/Worker_1/x", "Authorization", BASIC).statusCode());
         assertEquals(400, router.get("/captures?pod=..%2F..", "Authorization", BASIC).statusCode());
+
+        // a browser gets the page that replaced the old stacks folder: links to each dump, every field escaped
+        a.captures.add(new CaptureInfo("<script>x</script>", "worker-1", "shop", "p3", "app", "2026-01-01T09:00:00Z",
+                "2026-01-01T09:00:01Z", "ok", "jcmd", 0, 1L));
+        HttpResponse<String> page = router.get("/captures", "Authorization", BASIC, "Accept", "text/html,application/xhtml+xml");
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+        assertTrue(page.body().contains("<a href=\"/captures/worker-2/b1\">b1</a>"), page.body());
+        assertTrue(page.body().contains("&lt;script&gt;x&lt;/script&gt;") && !page.body().contains("<script>"), page.body());
     }
 
     @Test
