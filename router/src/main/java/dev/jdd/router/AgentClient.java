@@ -7,7 +7,12 @@ import dev.jdd.common.CaptureRequest;
 import dev.jdd.common.Json;
 import dev.jdd.common.Outcome;
 
+import io.helidon.http.HeaderNames;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.api.WebClient;
+
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -29,6 +34,7 @@ public final class AgentClient {
     private static final int MAX_ANSWER_BYTES = 64 * 1024;
 
     private final HttpClient http;
+    private final WebClient web;
     private final String token;
     private final Duration readTimeout;
 
@@ -41,6 +47,12 @@ public final class AgentClient {
                 .version(HttpClient.Version.HTTP_1_1)
                 .executor(Executors.newVirtualThreadPerTaskExecutor())
                 .build();
+        this.web = WebClient.builder()
+                .connectTimeout(connectTimeout)
+                .readTimeout(readTimeout)
+                .followRedirects(false)
+                .connectionCacheSize(1024)
+                .build();
     }
 
     /** Thrown when an agent gives no usable answer. */
@@ -50,13 +62,35 @@ public final class AgentClient {
         }
     }
 
-    /** {@code POST /v1/captures}: the agent's admission decision. */
-    public Admission capture(URI agent, CaptureRequest request) throws AgentUnreachableException, InterruptedException {
-        HttpRequest req = request(agent.resolve("/v1/captures"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(request)))
-                .build();
-        Answer answer = send(req);
+    /**
+     * {@code POST /v1/captures}: the agent's admission decision. This hot path (one call per target) uses Helidon's
+     * blocking WebClient on the caller's virtual thread: it costs far less CPU per call than the JDK client's
+     * asynchronous machinery, which shows in a 500-target fan-out.
+     */
+    public Admission capture(URI agent, CaptureRequest request) throws AgentUnreachableException {
+        Answer answer;
+        try (HttpClientResponse res = web.post().uri(agent.resolve("/v1/captures"))
+                .header(HeaderNames.CONTENT_TYPE, "application/json")
+                .headers(h -> {
+                    if (token != null) {
+                        h.set(HeaderNames.AUTHORIZATION, "Bearer " + token);
+                    }
+                })
+                .submit(Json.write(request))) {
+            int status = res.status().code();
+            if (status == 401 || status == 403) {
+                throw new AgentUnreachableException("agent refused the router's token (" + status + "): check --token");
+            }
+            byte[] body = res.entity().inputStream().readNBytes(MAX_ANSWER_BYTES + 1);
+            if (body.length > MAX_ANSWER_BYTES) {
+                throw new AgentUnreachableException("agent answer is larger than " + MAX_ANSWER_BYTES + " bytes");
+            }
+            answer = new Answer(status, body);
+        } catch (IOException | UncheckedIOException e) {
+            throw new AgentUnreachableException(describe(e instanceof UncheckedIOException u ? u.getCause() : (IOException) e));
+        } catch (RuntimeException e) {
+            throw new AgentUnreachableException("agent answered something that is not HTTP: " + e.getMessage());
+        }
         Admission admission;
         try {
             admission = Json.MAPPER.readValue(answer.body, Admission.class);
@@ -195,7 +229,7 @@ public final class AgentClient {
     }
 
     private static String describe(IOException e) {
-        if (e instanceof HttpTimeoutException) {
+        if (e instanceof HttpTimeoutException || e instanceof java.net.SocketTimeoutException) {
             return "agent did not answer in time (" + e.getMessage() + ")";
         }
         if (e instanceof java.net.ConnectException) {

@@ -60,7 +60,14 @@ final class HttpHandlers {
             }
             String namespace = req.query().first("namespace").filter(s -> !s.isEmpty()).orElse(null);
             String pod = req.query().first("pod").filter(s -> !s.isEmpty()).orElse(null);
-            json(res, 200, c.captures().list(namespace, pod, limit));
+            Captures.Listing listing = c.captures().list(namespace, pod, limit);
+            if (req.headers().first(HeaderNames.ACCEPT).orElse("").contains("text/html")) {
+                res.status(200);
+                res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
+                res.send(CapturesPage.html(listing, namespace, pod));
+            } else {
+                json(res, 200, listing);
+            }
         } catch (HookException e) {
             error(res, e);
         }

@@ -64,7 +64,7 @@ public record RouterConfig(
                 password,
                 flags.optional("webhook-bearer").orElse(null),
                 flags.optional("webhook-hmac-secret").orElse(null),
-                flags.string("webhook-hmac-header", "X-Grafana-Alerting-Signature"),
+                flags.string("webhook-hmac-header", SenderAuth.DEFAULT_HMAC_HEADER),
                 flags.string("webhook-hmac-timestamp-header", "X-Grafana-Alerting-Signature-Timestamp"),
                 flags.duration("webhook-hmac-max-age", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1)),
                 parseAgents(flags.optional("agents").orElse("")),

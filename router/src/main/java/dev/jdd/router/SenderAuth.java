@@ -20,6 +20,9 @@ import java.util.function.Function;
  * All comparisons are constant-time.
  */
 public final class SenderAuth {
+    static final String DEFAULT_HMAC_HEADER = "X-Grafana-Alerting-Signature";
+    private static final String GRAFANA_CODE_DEFAULT_HMAC_HEADER = "X-Grafana-Alert-Signature";
+
     private final RouterConfig config;
     private final Clock clock;
 
@@ -48,7 +51,7 @@ public final class SenderAuth {
             return null;
         }
         if (config.webhookHmacSecret() != null) {
-            String signature = header.apply(config.webhookHmacHeader());
+            String signature = signatureHeader(header);
             if (signature != null) {
                 String timestamp = header.apply(config.webhookHmacTimestampHeader());
                 String why = hmacProblem(signature, timestamp, body);
@@ -58,8 +61,20 @@ public final class SenderAuth {
                 return why;
             }
         }
-        return authorization == null && (config.webhookHmacSecret() == null || header.apply(config.webhookHmacHeader()) == null)
+        return authorization == null && (config.webhookHmacSecret() == null || signatureHeader(header) == null)
                 ? "credentials required" : "bad credentials";
+    }
+
+    /**
+     * The signature, from the configured header; with the default name also from {@code X-Grafana-Alert-Signature},
+     * which grafana/alerting's {@code http/hmac.go} uses when the contact point's "Header" field is left empty.
+     */
+    private String signatureHeader(Function<String, String> header) {
+        String signature = header.apply(config.webhookHmacHeader());
+        if (signature == null && config.webhookHmacHeader().equalsIgnoreCase(DEFAULT_HMAC_HEADER)) {
+            signature = header.apply(GRAFANA_CODE_DEFAULT_HMAC_HEADER);
+        }
+        return signature;
     }
 
     /** For reading endpoints ({@code /captures}): basic or bearer when configured; HMAC cannot sign a GET. */

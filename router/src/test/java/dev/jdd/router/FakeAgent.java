@@ -119,7 +119,7 @@ final class FakeAgent implements AutoCloseable {
 
     /** An "agent" that misbehaves at the TCP level: hangs after the request, resets the connection, or talks garbage. */
     static final class Hostile implements AutoCloseable {
-        enum Mode { HANG, RESET, GARBAGE }
+        enum Mode { HANG, RESET, GARBAGE, FLOOD }
 
         private final ServerSocket socket;
         private final List<Socket> open = new CopyOnWriteArrayList<>();
@@ -153,6 +153,16 @@ final class FakeAgent implements AutoCloseable {
                     case HANG -> Thread.sleep(60_000);
                     case RESET -> {
                         s.setSoLinger(true, 0);
+                        s.close();
+                    }
+                    case FLOOD -> {
+                        s.getOutputStream().write("HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\n\r\n{\"outcome\":\"accepted\",\"x\":\""
+                                .getBytes(StandardCharsets.US_ASCII));
+                        byte[] junk = new byte[64 * 1024];
+                        java.util.Arrays.fill(junk, (byte) 'x');
+                        for (int i = 0; i < 64; i++) {
+                            s.getOutputStream().write(junk);
+                        }
                         s.close();
                     }
                     case GARBAGE -> {

@@ -30,6 +30,7 @@ class RouterHttpIT {
     private static FakeAgent.Hostile hang;
     private static FakeAgent.Hostile reset;
     private static FakeAgent.Hostile garbage;
+    private static FakeAgent.Hostile flood;
     private static TestRouter router;
 
     @BeforeAll
@@ -39,8 +40,10 @@ class RouterHttpIT {
         hang = new FakeAgent.Hostile("127.0.0.4", 0, FakeAgent.Hostile.Mode.HANG);
         reset = new FakeAgent.Hostile("127.0.0.5", 0, FakeAgent.Hostile.Mode.RESET);
         garbage = new FakeAgent.Hostile("127.0.0.6", 0, FakeAgent.Hostile.Mode.GARBAGE);
+        flood = new FakeAgent.Hostile("127.0.0.8", 0, FakeAgent.Hostile.Mode.FLOOD);
         String agents = "worker-1=" + a.uri() + ",worker-2=" + b.uri() + ",node-hang=" + hang.uri()
-                + ",node-reset=" + reset.uri() + ",node-garbage=" + garbage.uri() + ",node-down=http://127.0.0.7:9";
+                + ",node-reset=" + reset.uri() + ",node-garbage=" + garbage.uri() + ",node-down=http://127.0.0.7:9"
+                + ",node-flood=" + flood.uri();
         router = TestRouter.start(null, "--agents=" + agents, "--token=" + TOKEN, "--read-timeout=1s",
                 "--connect-timeout=1s", "--webhook-user=am", "--webhook-password=pw", "--webhook-bearer=bt",
                 "--webhook-hmac-secret=hk", "--max-targets=20", "--max-body=64KiB");
@@ -54,6 +57,7 @@ class RouterHttpIT {
         hang.close();
         reset.close();
         garbage.close();
+        flood.close();
     }
 
     @BeforeEach
@@ -170,16 +174,18 @@ class RouterHttpIT {
     void hangingResettingGarbageAndDeadAgentsAreUnreachableAndTheRouterKeepsServing() throws Exception {
         long start = System.nanoTime();
         HttpResponse<String> res = hook(am(alert("ns", "p1", "c", "node-hang"), alert("ns", "p2", "c", "node-reset"),
-                alert("ns", "p3", "c", "node-garbage"), alert("ns", "p4", "c", "node-down"), alert("ns", "p5", "c", "worker-2")));
+                alert("ns", "p3", "c", "node-garbage"), alert("ns", "p4", "c", "node-down"), alert("ns", "p6", "c", "node-flood"),
+                alert("ns", "p5", "c", "worker-2")));
         long seconds = (System.nanoTime() - start) / 1_000_000_000L;
         assertEquals(503, res.statusCode(), res.body());
-        assertEquals("[agent-unreachable, agent-unreachable, agent-unreachable, agent-unreachable, accepted]",
+        assertEquals("[agent-unreachable, agent-unreachable, agent-unreachable, agent-unreachable, agent-unreachable, accepted]",
                 outcomes(res).toString());
         JsonNode targets = json(res).get("targets");
         assertTrue(targets.get(0).get("detail").asText().contains("in time"), targets.toString());
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 5; i++) {
             assertNotNull(targets.get(i).get("detail"), "every unreachable agent has a detail");
         }
+        assertTrue(targets.get(4).get("detail").asText().contains("larger than"), targets.get(4).toString());
         assertTrue(seconds < 30, "the hanging agent is cut off by the read timeout, not waited for: " + seconds + "s");
         assertTrue(hang.connections.get() >= 1 && reset.connections.get() >= 1 && garbage.connections.get() >= 1);
         assertStillServing();
@@ -214,6 +220,12 @@ class RouterHttpIT {
         HttpResponse<String> big = hook("{\"alerts\":[],\"pad\":\"" + "x".repeat(70 * 1024) + "\"}");
         assertEquals(413, big.statusCode());
         assertTrue(json(big).get("error").asText().contains("--max-body"));
+        // the same without Content-Length (chunked): cut off while reading
+        byte[] chunked = ("{\"alerts\":[],\"pad\":\"" + "x".repeat(70 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> streamed = router.http.send(java.net.http.HttpRequest.newBuilder(router.uri("/hooks"))
+                .header("Authorization", BASIC).POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(chunked))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, streamed.statusCode());
         assertEquals(0, a.requests.size() + b.requests.size());
         assertStillServing();
     }
@@ -304,7 +316,7 @@ class RouterHttpIT {
         assertEquals("worker-1", list.get(2).get("node").asText(), "the node is filled in from the agent that listed it");
         assertTrue(a.lastListQuery.contains("namespace=shop"));
         JsonNode errors = json(res).get("errors");
-        assertEquals(4, errors.size(), "the four broken agents are reported, the two good ones listed: " + errors);
+        assertEquals(5, errors.size(), "the five broken agents are reported, the two good ones listed: " + errors);
 
         HttpResponse<String> dump = router.get("/captures/worker-2/b1:x~y", "Authorization", BASIC);
         assertEquals(200, dump.statusCode(), dump.body());
@@ -318,6 +330,15 @@ class RouterHttpIT {
         assertEquals(404, router.get("/captures/worker-9/x", "Authorization", BASIC).statusCode());
         assertEquals(400, router.get("/captures/Worker_1/x", "Authorization", BASIC).statusCode());
         assertEquals(400, router.get("/captures?pod=..%2F..", "Authorization", BASIC).statusCode());
+
+        // a browser gets the page that replaced the old stacks folder: links to each dump, every field escaped
+        a.captures.add(new CaptureInfo("<script>x</script>", "worker-1", "shop", "p3", "app", "2026-01-01T09:00:00Z",
+                "2026-01-01T09:00:01Z", "ok", "jcmd", 0, 1L));
+        HttpResponse<String> page = router.get("/captures", "Authorization", BASIC, "Accept", "text/html,application/xhtml+xml");
+        assertEquals(200, page.statusCode());
+        assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
+        assertTrue(page.body().contains("<a href=\"/captures/worker-2/b1\">b1</a>"), page.body());
+        assertTrue(page.body().contains("&lt;script&gt;x&lt;/script&gt;") && !page.body().contains("<script>"), page.body());
     }
 
     @Test

@@ -68,6 +68,7 @@ class SenderAuthTest {
         assertNull(check(auth, Map.of("x-grafana-alerting-signature", sig.toUpperCase())), "hex case does not matter");
         assertNotNull(check(auth, Map.of("X-Grafana-Alerting-Signature", SenderAuth.grafanaSignature("other", null, BODY))));
         assertNotNull(check(auth, Map.of("X-Grafana-Alerting-Signature", "zz-not-hex")));
+        assertNull(check(auth, Map.of("X-Grafana-Alert-Signature", sig)), "grafana/alerting's own default header name");
         assertNotNull(check(auth, Map.of()));
     }
 
