@@ -71,7 +71,7 @@ public class RouterBench {
         int routerPort = freePort("127.0.0.1");
         Path log = Files.createTempFile("jdd-router-bench-", ".log");
         String heap = System.getProperty("bench.heap", "256m");
-        Process router = new ProcessBuilder(java, "-Xmx" + heap, System.getProperty("bench.jvmopt", "-Dbench=1"), "-jar", jar.toString(), "--host=127.0.0.1",
+        Process router = new ProcessBuilder(java, "-Xmx" + heap, System.getProperty("bench.jvmopt", "-Dbench=1"), "-jar", jar.toString(), "--bind=127.0.0.1",
                 "--port=" + routerPort, "--agents=" + agentFlag, "--token=" + TOKEN, "--webhook-bearer=hook",
                 "--concurrency=" + CONCURRENCY)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -94,13 +94,15 @@ class ImageIT {
         containers.add(agent);
         String router = cli(Duration.ofMinutes(1), "run", "-d", "--name", "jdd-image-it-router-" + TestPods.RUN,
                 "--network", "host", "--read-only", "--tmpfs", "/tmp", "-e", "JDD_TOKEN=" + TOKEN, "-e", "JAVA_HOME=/opt/java",
-                image, "router", "--host=127.0.0.1", "--port=" + routerPort,
+                image, "router", "--bind=127.0.0.1", "--port=" + routerPort,
                 "--agents=" + node + "=http://127.0.0.1:" + agentPort).strip();
         containers.add(router);
 
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         awaitHealthy(http, agentPort);
         awaitHealthy(http, routerPort);
+        assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + routerPort + "/health/live")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode(), "daemonset.yaml's router liveness probe path");
 
         String webhook = """
                 {"receiver":"jdd","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"ContainerCpuHigh",

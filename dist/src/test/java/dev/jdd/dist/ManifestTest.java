@@ -98,9 +98,12 @@ class ManifestTest {
         assertEquals(router.getPorts().get(0).getName(), targetPort);
         for (Container c : List.of(agent, router)) {
             assertEquals("/health", c.getReadinessProbe().getHttpGet().getPath());
-            assertEquals("/health", c.getLivenessProbe().getHttpGet().getPath());
             assertEquals(c.getPorts().get(0).getName(), c.getReadinessProbe().getHttpGet().getPort().getStrVal());
+            assertEquals(c.getPorts().get(0).getName(), c.getLivenessProbe().getHttpGet().getPort().getStrVal());
         }
+        assertEquals("/health", agent.getLivenessProbe().getHttpGet().getPath());
+        assertEquals("/health/live", router.getLivenessProbe().getHttpGet().getPath(),
+                "an API outage (readiness) must not restart routers");
     }
 
     @Test

@@ -44,7 +44,7 @@ public final class Main {
         KubernetesClient kubernetes = config.hasStaticAgents() ? null : new KubernetesClientBuilder().build();
         Components components = wire(config, kubernetes);
         WebServer server = WebServer.builder()
-                .host(config.host())
+                .host(config.bind())
                 .port(config.port())
                 .routing(r -> routing(r, components))
                 .build()
@@ -56,7 +56,7 @@ public final class Main {
                 kubernetes.close();
             }
         }));
-        LOG.info("jdd router listening on " + config.host() + ":" + server.port() + (config.hasStaticAgents()
+        LOG.info("jdd router listening on " + config.bind() + ":" + server.port() + (config.hasStaticAgents()
                 ? " with static agents " + config.staticAgents().keySet()
                 : " with agents from namespace " + config.agentNamespace() + " selector " + config.agentSelector()));
     }

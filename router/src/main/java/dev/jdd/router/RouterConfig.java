@@ -14,7 +14,7 @@ import java.util.Map;
  * {@code staticAgents} non-empty means "no cluster": agents come from {@code --agents} and pods are never looked up.
  */
 public record RouterConfig(
-        String host,
+        String bind,
         int port,
         String token,
         LabelNames labels,
@@ -47,7 +47,7 @@ public record RouterConfig(
             throw new ConfigException("--webhook-user and --webhook-password go together: give both or neither");
         }
         RouterConfig config = new RouterConfig(
-                flags.string("host", "0.0.0.0"),
+                flags.string("bind", "0.0.0.0"),
                 flags.integer("port", 8080, 0, 65535),
                 flags.optional("token").orElse(null),
                 new LabelNames(

@@ -28,13 +28,13 @@ final class TestRouter implements AutoCloseable {
 
     static TestRouter start(KubernetesClient kubernetes, String... flags) {
         List<String> args = new ArrayList<>(List.of(flags));
-        args.add("--host=127.0.0.1");
+        args.add("--bind=127.0.0.1");
         args.add("--port=0");
         Flags f = Flags.parse(args.toArray(String[]::new), Map.of());
         RouterConfig config = RouterConfig.from(f);
         f.rejectUnknown();
         Main.Components components = Main.wire(config, kubernetes);
-        WebServer server = WebServer.builder().host(config.host()).port(0)
+        WebServer server = WebServer.builder().host(config.bind()).port(0)
                 .routing(r -> Main.routing(r, components)).build().start();
         return new TestRouter(server, components);
     }
