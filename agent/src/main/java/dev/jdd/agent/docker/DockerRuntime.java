@@ -43,6 +43,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -128,7 +130,7 @@ public final class DockerRuntime implements ContainerRuntime {
         this.streams = client(dockerHost, 2 * slots + 4, null);
         // In the background, so start-up does not wait: says early in the log whether the engine answers, and
         // loads the client's code paths so that the first alert storm does not pay for that.
-        cleaner.submit(this::probe);
+        cleaner.execute(this::probe);
     }
 
     private void probe() {
@@ -325,7 +327,14 @@ public final class DockerRuntime implements ContainerRuntime {
      */
     private void housekeeping(Callable<Void> work, String what) {
         boolean interrupted = Thread.interrupted();
-        Future<Void> done = cleaner.submit(work);
+        Future<Void> done;
+        try {
+            done = cleaner.submit(work);
+        } catch (RejectedExecutionException closed) {
+            FutureTask<Void> inline = new FutureTask<>(work); // after close(): run it here, the flag is cleared
+            inline.run();
+            done = inline;
+        }
         while (true) {
             try {
                 done.get();
