@@ -46,6 +46,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -106,6 +107,7 @@ public final class DockerRuntime implements ContainerRuntime {
     private final SecureRandom random = new SecureRandom();
     private final Set<String> copied = ConcurrentHashMap.newKeySet();
     private final Map<List<String>, CompletableFuture<Optional<Target>>> finding = new ConcurrentHashMap<>();
+    private final AtomicReference<CompletableFuture<List<Container>>> listing = new AtomicReference<>();
     private final ExecutorService cleaner = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "jdd-docker-cleanup");
         t.setDaemon(true);
@@ -141,6 +143,37 @@ public final class DockerRuntime implements ContainerRuntime {
         } catch (RuntimeException e) {
             LOG.warning(() -> "Docker engine at " + host + " does not answer yet (captures will answer error until it does): "
                     + (e instanceof DockerException d ? dockerMessage(d) : rootCause(e)));
+        }
+    }
+
+    /**
+     * The running containers that kubelet labelled, one engine call shared by every find that comes while it is
+     * under way: in a storm the first requests for 25 containers cost one list, not 25. Each find still sees a
+     * list that started no earlier than its own arrival minus one round trip.
+     */
+    private List<Container> runningPodContainers() {
+        CompletableFuture<List<Container>> mine = new CompletableFuture<>();
+        CompletableFuture<List<Container>> running = listing.compareAndExchange(null, mine);
+        if (running == null) {
+            try {
+                mine.complete(call(() -> api.listContainersCmd()
+                        .withStatusFilter(List.of("running"))
+                        .withLabelFilter(List.of(LABEL_POD))
+                        .exec()));
+            } catch (RuntimeException e) {
+                mine.completeExceptionally(unavailable("listing containers", e));
+            } finally {
+                listing.compareAndSet(mine, null);
+            }
+            running = mine;
+        }
+        try {
+            return running.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new RuntimeUnavailableException(e.getCause().toString(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RuntimeUnavailableException("interrupted while asking the Docker engine", e);
         }
     }
 
@@ -199,15 +232,7 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     private Optional<Target> findNow(String namespace, String pod, String container) {
-        List<Container> found;
-        try {
-            found = call(() -> api.listContainersCmd()
-                    .withStatusFilter(List.of("running"))
-                    .withLabelFilter(Map.of(LABEL_NAMESPACE, namespace, LABEL_POD, pod, LABEL_CONTAINER, container))
-                    .exec());
-        } catch (RuntimeException e) {
-            throw unavailable("listing containers", e);
-        }
+        List<Container> found = runningPodContainers();
         // Kubelet's sandbox carries the container-name label POD; DNS-1123 names cannot spell it, but check anyway.
         Optional<Container> newest = found.stream()
                 .filter(c -> !"podsandbox".equals(label(c, LABEL_TYPE)) && !"POD".equals(label(c, LABEL_CONTAINER)))
