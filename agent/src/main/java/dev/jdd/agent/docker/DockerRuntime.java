@@ -65,6 +65,15 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  */
 public final class DockerRuntime implements ContainerRuntime {
     private static final Logger LOG = Logger.getLogger(DockerRuntime.class.getName());
+    /**
+     * docker-java and its shaded HTTP client log every retried connection at INFO; the runtime reports what matters
+     * itself, with the capture's context. Held in a field: JUL keeps loggers only weakly.
+     */
+    private static final Logger CLIENT_LOG = Logger.getLogger("com.github.dockerjava");
+
+    static {
+        CLIENT_LOG.setLevel(Level.WARNING);
+    }
 
     static final String LABEL_NAMESPACE = "io.kubernetes.pod.namespace";
     static final String LABEL_POD = "io.kubernetes.pod.name";
@@ -470,7 +479,14 @@ public final class DockerRuntime implements ContainerRuntime {
             }
         }
         requireRunning(target);
-        return new ExecResult(exitCode == null ? -1 : exitCode.intValue(), output.stdout(), output.stderr(), false);
+        int code = exitCode == null ? -1 : exitCode.intValue();
+        byte[] stderr = output.stderr();
+        if ((code == 126 || code == 127) && !output.wrapperRan()) {
+            // The engine says nothing else when the container has no usable shell: say it here, for the dump.
+            stderr = concat(("jdd: the container has no usable sh (exec exited " + code + " before anything ran)\n")
+                    .getBytes(StandardCharsets.UTF_8), stderr);
+        }
+        return new ExecResult(code, output.stdout(), stderr, false);
     }
 
     /**
@@ -686,6 +702,12 @@ public final class DockerRuntime implements ContainerRuntime {
         return stdin;
     }
 
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
     private static int countLines(byte[] text) {
         int n = 0;
         for (byte b : text) {
@@ -752,6 +774,11 @@ public final class DockerRuntime implements ContainerRuntime {
             if (room > 0) {
                 to.write(payload, from, Math.min(room, payload.length - from));
             }
+        }
+
+        /** Whether the wrapper printed its PID line, i.e. a shell started in the container. */
+        boolean wrapperRan() {
+            return pid > 0;
         }
 
         long awaitPid(Duration max) throws InterruptedException {
