@@ -70,7 +70,8 @@ public class RouterBench {
 
         int routerPort = freePort("127.0.0.1");
         Path log = Files.createTempFile("jdd-router-bench-", ".log");
-        Process router = new ProcessBuilder(java, "-Xmx256m", System.getProperty("bench.jvmopt", "-Dbench=1"), "-jar", jar.toString(), "--host=127.0.0.1",
+        String heap = System.getProperty("bench.heap", "256m");
+        Process router = new ProcessBuilder(java, "-Xmx" + heap, System.getProperty("bench.jvmopt", "-Dbench=1"), "-jar", jar.toString(), "--host=127.0.0.1",
                 "--port=" + routerPort, "--agents=" + agentFlag, "--token=" + TOKEN, "--webhook-bearer=hook",
                 "--concurrency=" + CONCURRENCY)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -80,7 +81,7 @@ public class RouterBench {
             waitReady(http, routerPort, router, log);
             System.out.printf("router pid %d on 127.0.0.1:%d, %d fake agents on 127.0.1.1-%d:%d, JDK %s%n",
                     router.pid(), routerPort, NODES, NODES, agentPort, Runtime.version());
-            fanOut(http, routerPort, agentPort, agentCalls);
+            fanOut(http, routerPort, agentPort, agentCalls, router.pid());
             sustained(http, routerPort, router.pid(), rate, seconds);
         } finally {
             router.destroy();
@@ -107,7 +108,7 @@ public class RouterBench {
         return sb.append("]}").toString();
     }
 
-    static void fanOut(HttpClient http, int routerPort, int agentPort, AtomicLong agentCalls) throws Exception {
+    static void fanOut(HttpClient http, int routerPort, int agentPort, AtomicLong agentCalls, long routerPid) throws Exception {
         String body = webhook(0, TARGETS);
         HttpRequest viaRouter = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + routerPort + "/hooks"))
                 .header("Authorization", "Bearer hook").header("Content-Type", "application/json")
@@ -123,18 +124,29 @@ public class RouterBench {
         }
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
         int warmup = 30;
-        int runs = 40;
+        int runs = 60;
+        double[] pairRatios = new double[runs];
+        long routerCpu = 0;
+        long benchCpu = 0;
+        long benchCpuDuringRouter = 0;
         long[] routerNs = new long[runs];
         long[] directNs = new long[runs];
         for (int r = -warmup; r < runs; r++) {
             // alternate the two so that machine noise hits both alike
+            long cpu0 = cpuMillis(routerPid);
+            long benchDuringRouter0 = cpuMillis(ProcessHandle.current().pid());
             long t0 = System.nanoTime();
             HttpResponse<String> res = http.send(viaRouter, HttpResponse.BodyHandlers.ofString());
             long t1 = System.nanoTime();
+            if (r >= 0) {
+                routerCpu += cpuMillis(routerPid) - cpu0;
+                benchCpuDuringRouter += cpuMillis(ProcessHandle.current().pid()) - benchDuringRouter0;
+            }
             if (res.statusCode() != 202 || count(res.body(), "\"accepted\"") != TARGETS) {
                 throw new IllegalStateException("router answered " + res.statusCode() + ": "
                         + res.body().substring(0, Math.min(300, res.body().length())));
             }
+            long bcpu0 = cpuMillis(ProcessHandle.current().pid());
             long t2 = System.nanoTime();
             Semaphore bound = new Semaphore(CONCURRENCY);
             List<Future<Integer>> fs = new ArrayList<>(TARGETS);
@@ -155,10 +167,15 @@ public class RouterBench {
             }
             long t3 = System.nanoTime();
             if (r >= 0) {
+                benchCpu += cpuMillis(ProcessHandle.current().pid()) - bcpu0;
+            }
+            if (r >= 0) {
                 routerNs[r] = t1 - t0;
                 directNs[r] = t3 - t2;
+                pairRatios[r] = (double) (t1 - t0) / (t3 - t2);
             }
         }
+        Arrays.sort(pairRatios);
         Arrays.sort(routerNs);
         Arrays.sort(directNs);
         double routerMs = routerNs[runs / 2] / 1e6;
@@ -169,8 +186,16 @@ public class RouterBench {
                 routerNs[runs / 10] / 1e6, routerNs[runs * 9 / 10] / 1e6);
         System.out.printf("  direct to agents (baseline) : %8.1f ms  (p10 %.1f, p90 %.1f)%n", directMs,
                 directNs[runs / 10] / 1e6, directNs[runs * 9 / 10] / 1e6);
-        System.out.printf("  ratio router/direct         : %8.2f  (goal <= 1.5)%n", routerMs / directMs);
+        System.out.printf("  ratio router/direct         : %8.2f  (goal <= 1.5; median of the paired runs' ratios: %.2f)%n",
+                routerMs / directMs, pairRatios[runs / 2]);
         System.out.printf("  agent calls seen            : %d%n", agentCalls.get());
+        double viaRouterCpu = (double) (routerCpu + benchCpuDuringRouter) / runs;
+        double directCpu = (double) benchCpu / runs;
+        System.out.printf("  CPU per webhook via router   : %.1f ms (router %.1f + agents and sender %.1f)%n", viaRouterCpu,
+                (double) routerCpu / runs, (double) benchCpuDuringRouter / runs);
+        System.out.printf("  CPU per webhook direct       : %.1f ms (agents and sender)%n", directCpu);
+        System.out.printf("  CPU ratio via router/direct  : %8.2f  (what the ratio tends to on a saturated machine)%n",
+                viaRouterCpu / directCpu);
     }
 
     static void sustained(HttpClient http, int routerPort, long pid, int rate, int seconds) throws Exception {
@@ -232,8 +257,8 @@ public class RouterBench {
                 rate, seconds, total, total * 5, elapsed);
         System.out.printf("  latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; failures %d; peak in flight %d%n",
                 l[l.length / 2] / 1e6, l[(int) (l.length * 0.99)] / 1e6, l[l.length - 1] / 1e6, failures.get(), peakInFlight.get());
-        System.out.printf("  router RSS: %d MiB before, %d MiB peak, %d MiB after (-Xmx256m)%n", rssBefore / 1024,
-                rssMax / 1024, rssKb(pid) / 1024);
+        System.out.printf("  router RSS: %d MiB before, %d MiB peak, %d MiB after (-Xmx%s)%n", rssBefore / 1024,
+                rssMax / 1024, rssKb(pid) / 1024, System.getProperty("bench.heap", "256m"));
     }
 
     static long rssKb(long pid) {
@@ -247,6 +272,17 @@ public class RouterBench {
             return -1;
         }
         return -1;
+    }
+
+    /** utime + stime of a process, in milliseconds (clock ticks of 10 ms). */
+    static long cpuMillis(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     static int count(String s, String needle) {

@@ -1,26 +1,11 @@
 #!/bin/sh
-# Router benchmarks (loopback only, bounded): fan-out ratio vs direct-to-agents, and sustained 200 webhooks/s.
-# Usage: bench/router.sh [rate-per-second] [seconds]     (defaults 200 30)
-# Finds a JDK 21+ itself (no JAVA_HOME needed), builds router/target/jdd-router.jar, runs bench/RouterBench.java.
+# Router benchmarks (loopback only, bounded): fan-out ratio against sending to the agents directly, and a sustained
+# load of webhooks with 5 targets each (p50/p99 latency, router RSS).
+# Usage: bench/router.sh [webhooks-per-second] [seconds] [router -Xmx]      (defaults: 200 30 256m)
+# Finds a JDK 21+ itself (scripts/find-java.sh; no JAVA_HOME needed), builds router/target/jdd-router.jar and runs
+# bench/RouterBench.java with it. Fake agents listen on 127.0.1.1-50, the router on 127.0.0.1; nothing else is touched.
 set -eu
 cd "$(dirname "$0")/.."
-
-feature() { # JDK home -> feature version, or 0
-  v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null || true)
-  echo "${v:-0}"
-}
-
-JAVA=""
-for home in $(dirname "$(dirname "$(readlink -f "$(command -v java 2>/dev/null || echo /nonexistent)")")") /usr/lib/jvm/*; do
-  if [ -x "$home/bin/java" ] && [ "$(feature "$home")" -ge 21 ]; then
-    JAVA="$home/bin/java"
-    break
-  fi
-done
-if [ -z "$JAVA" ]; then
-  echo "router.sh: no JDK 21 or newer found (looked at java on PATH and /usr/lib/jvm/*)" >&2
-  exit 1
-fi
-
+JAVA=$(scripts/find-java.sh)
 mvn -B -q -pl router -am package -DskipTests
-exec "$JAVA" bench/RouterBench.java router/target/jdd-router.jar "$@"
+exec "$JAVA" -Dbench.heap="${3:-256m}" bench/RouterBench.java router/target/jdd-router.jar "${1:-200}" "${2:-30}"

@@ -50,7 +50,7 @@ say "Starting the agent on 127.0.0.1:$agent_port (local runtime, dumps in $work/
 pids+=($!)
 
 say "Starting the router on 127.0.0.1:$router_port (static agent map)"
-"$JAVA" -jar router/target/jdd-router.jar --bind=127.0.0.1 --port="$router_port" --token="$token" \
+"$JAVA" -jar router/target/jdd-router.jar --host=127.0.0.1 --port="$router_port" --token="$token" \
   --agents="demo-node=http://127.0.0.1:$agent_port" >"$work/router.log" 2>&1 &
 pids+=($!)
 

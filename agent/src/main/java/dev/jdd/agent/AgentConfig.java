@@ -8,6 +8,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,11 +32,15 @@ import java.util.Map;
  * @param retentionBytes dumps kept at most, in bytes
  * @param retentionAge   dumps kept at most, in age
  * @param shutdownGrace  on SIGTERM, how long running captures may take to finish
+ * @param engine         {@code script} (craw.sh in the container), {@code node} (the node engine, from the node's
+ *                       /proc) or {@code auto} (the script, else the node engine where the script cannot work)
  */
 public record AgentConfig(String bind, int port, String token, boolean insecure, int threads, Duration interval,
                           int slots, int queue, Duration cooldown, Duration execTimeout, String runtime,
                           String dockerHost, String node, Path dumpDir, long retentionBytes, Duration retentionAge,
-                          Duration shutdownGrace) {
+                          Duration shutdownGrace, String engine) {
+
+    public static final List<String> ENGINES = List.of("script", "node", "auto");
 
     public static final long MAX_BODY_BYTES = 64 * 1024;
 
@@ -45,6 +50,9 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
         }
         if (!runtime.equals("docker") && !runtime.equals("local")) {
             throw new ConfigException("--runtime=" + runtime + ": expected docker or local");
+        }
+        if (!ENGINES.contains(engine)) {
+            throw new ConfigException("--engine=" + engine + ": expected script, node or auto");
         }
     }
 
@@ -67,7 +75,8 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
                 Path.of(flags.string("dump-dir", "./stacks")),
                 flags.bytes("retention-bytes", 1L << 30, 1L << 20),
                 flags.duration("retention-age", Duration.ofDays(7), Duration.ofHours(1), Duration.ofDays(3650)),
-                flags.duration("shutdown-grace", Duration.ofSeconds(20), Duration.ZERO, Duration.ofHours(1)));
+                flags.duration("shutdown-grace", Duration.ofSeconds(20), Duration.ZERO, Duration.ofHours(1)),
+                flags.string("engine", "auto"));
         flags.rejectUnknown();
         if (config.execTimeout.compareTo(config.interval.plusSeconds(1)) < 0) {
             throw new ConfigException("--exec-timeout=" + config.execTimeout.toMillis() + "ms: must exceed --interval by at least 1s");
@@ -80,36 +89,44 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
         return config;
     }
 
-    /** Defaults for tests: loopback, a free port, the local runtime, no token check unless one is given. */
+    /**
+     * Defaults for tests: loopback, a free port, the local runtime, the script engine only, no token check unless
+     * one is given.
+     */
     public static AgentConfig forTest(Path dumpDir, String token) {
         return new AgentConfig("127.0.0.1", 0, token, token == null, 50, Duration.ofSeconds(2), 10, 100,
                 Duration.ofMinutes(5), Duration.ofSeconds(30), "local", "unix:///var/run/docker.sock", "test-node",
-                dumpDir, 1L << 30, Duration.ofDays(7), Duration.ofSeconds(20));
+                dumpDir, 1L << 30, Duration.ofDays(7), Duration.ofSeconds(20), "script");
     }
 
     public AgentConfig withBind(String bind, int port) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
     }
 
     public AgentConfig withLimits(int slots, int queue, Duration cooldown) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
     }
 
     public AgentConfig withCapture(int threads, Duration interval, Duration execTimeout) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
     }
 
     public AgentConfig withRetention(long retentionBytes, Duration retentionAge) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
     }
 
     public AgentConfig withShutdownGrace(Duration shutdownGrace) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
+    }
+
+    public AgentConfig withEngine(String engine) {
+        return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
     }
 
     private static String defaultNode(Map<String, String> env) {

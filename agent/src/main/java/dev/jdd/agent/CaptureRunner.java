@@ -1,10 +1,13 @@
 package dev.jdd.agent;
 
+import dev.jdd.agent.node.NodeCapture;
+import dev.jdd.agent.node.NodeEngine;
 import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.agent.runtime.CopyRefusedException;
 import dev.jdd.agent.runtime.ExecResult;
 import dev.jdd.agent.runtime.RuntimeUnavailableException;
 import dev.jdd.agent.runtime.Target;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,6 +23,10 @@ import java.util.regex.Pattern;
  * Runs one capture against the runtime: find the target, copy craw.sh into a fresh folder in it, exec the script
  * (or, when the target refuses files, feed it on stdin), always remove what was copied, and say how it ended. Only
  * the agent's own numbers reach the command line; alert text never does.
+ *
+ * <p>With {@code --engine=node} the node engine captures instead, from the node's /proc; with {@code auto} (the
+ * default) the script runs first and the node engine takes over where the script cannot work: the container has
+ * no shell (seen from the node, or the exec of {@code sh} fails) or no tool that can dump threads (exit 4).
  */
 final class CaptureRunner {
     private static final Logger LOG = Logger.getLogger(CaptureRunner.class.getName());
@@ -33,8 +40,16 @@ final class CaptureRunner {
     private final Duration execTimeout;
     private final String node;
     private final Clock clock;
+    private final String engine;
+    private final NodeEngine nodeEngine;
 
     CaptureRunner(ContainerRuntime runtime, byte[] script, AgentConfig config, Clock clock) {
+        this(runtime, script, config, clock, NodeCapture.onThisNode());
+    }
+
+    CaptureRunner(ContainerRuntime runtime, byte[] script, AgentConfig config, Clock clock, NodeEngine nodeEngine) {
+        this.engine = config.engine();
+        this.nodeEngine = nodeEngine;
         this.runtime = runtime;
         this.script = script.clone();
         this.threads = config.threads();
@@ -59,6 +74,31 @@ final class CaptureRunner {
                     clock.instant());
         }
         Target target = found.get();
+        try {
+            if (engine.equals("node")) {
+                return node(capture, target, "", new byte[0]);
+            }
+            if (engine.equals("auto") && nodeEngine.lacksShell(target.hostPid())) {
+                return node(capture, target, "the container has no shell (no /bin/sh in its filesystem)", new byte[0]);
+            }
+            ExecResult exec = script(capture, target);
+            String why = engine.equals("auto") ? scriptCannotWork(exec) : null;
+            if (why != null) {
+                return node(capture, target, why, exec.stderr());
+            }
+            return finished(capture, target, exec, SCRIPT);
+        } catch (InterruptedException e) {
+            LOG.info(log + "interrupted: the agent is stopping");
+            return CaptureResult.without(CaptureResult.INTERRUPTED, target.id(), "the agent stopped before the capture finished",
+                    clock.instant());
+        } catch (RuntimeUnavailableException e) {
+            return lost(capture, target, e);
+        }
+    }
+
+    /** craw.sh in the target: copied in (or fed on stdin), run, and what was copied removed again. */
+    private ExecResult script(Capture capture, Target target) throws InterruptedException {
+        String log = capture.log(node);
         String folder = null;
         try {
             List<String> command;
@@ -72,14 +112,7 @@ final class CaptureRunner {
                 stdin = script;
             }
             LOG.info(log + "running " + String.join(" ", command) + " in " + target.name());
-            ExecResult exec = runtime.exec(target, command, stdin, execTimeout);
-            return finished(capture, target, exec);
-        } catch (InterruptedException e) {
-            LOG.info(log + "interrupted: the agent is stopping");
-            return CaptureResult.without(CaptureResult.INTERRUPTED, target.id(), "the agent stopped before the capture finished",
-                    clock.instant());
-        } catch (RuntimeUnavailableException e) {
-            return lost(capture, target, e);
+            return runtime.exec(target, command, stdin, execTimeout);
         } finally {
             if (folder != null) {
                 // Removal must work even when shutdown interrupted us: clear the flag for it, then restore it.
@@ -90,6 +123,39 @@ final class CaptureRunner {
                 }
             }
         }
+    }
+
+    /** Why the script cannot capture this container (so that {@code auto} turns to the node engine), or null. */
+    static String scriptCannotWork(ExecResult exec) {
+        if (exec.timedOut()) {
+            return null;
+        }
+        if (exec.exitCode() == 4) {
+            return "craw.sh found no tool that can dump threads in the container (exit 4)";
+        }
+        if ((exec.exitCode() == 126 || exec.exitCode() == 127) && exec.stdout().length == 0) {
+            return "the container has no shell (the exec of sh failed with exit " + exec.exitCode() + ")";
+        }
+        return null;
+    }
+
+    /**
+     * The node engine on the target's main process. {@code why} (empty for {@code --engine=node}) says why the
+     * script did not do it; the diagnostics keep the script's stderr, then that reason, then the engine's own.
+     */
+    private CaptureResult node(Capture capture, Target target, String why, byte[] scriptStderr)
+            throws InterruptedException {
+        String log = capture.log(node);
+        LOG.info(log + (why.isEmpty() ? "" : why + "; ") + "node engine on host pid " + target.hostPid());
+        ExecResult exec = nodeEngine.capture(target.hostPid(), threads, interval, false, execTimeout);
+        if (!why.isEmpty()) {
+            ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+            stderr.writeBytes(scriptStderr);
+            stderr.writeBytes(("jdd: " + why + "; the node engine captured instead\n").getBytes(StandardCharsets.UTF_8));
+            stderr.writeBytes(exec.stderr());
+            exec = new ExecResult(exec.exitCode(), exec.stdout(), stderr.toByteArray(), exec.timedOut());
+        }
+        return finished(capture, target, exec, "the node engine");
     }
 
     private List<String> command(List<String> start, Target target) {
@@ -103,18 +169,20 @@ final class CaptureRunner {
         return command;
     }
 
-    private CaptureResult finished(Capture capture, Target target, ExecResult exec) {
+    /** How {@code what} (craw.sh or the node engine) ended, as a result for the dump file. */
+    private CaptureResult finished(Capture capture, Target target, ExecResult exec, String what) {
         String log = capture.log(node);
         String stdout = new String(exec.stdout(), StandardCharsets.UTF_8);
         Matcher m = ENGINE.matcher(stdout);
-        String engine = m.find() ? m.group(1) : null;
+        String engine = m.find() ? m.group(1) : what.equals(SCRIPT) ? null : NodeCapture.ENGINE;
         if (exec.timedOut()) {
-            LOG.warning(log + "timed out after " + execTimeout.toMillis() + " ms; script ended");
+            LOG.warning(log + what + " timed out after " + execTimeout.toMillis() + " ms and was ended");
             return new CaptureResult(CaptureResult.TIMED_OUT, target.id(), engine, null, clock.instant(), exec.stdout(),
-                    exec.stderr(), "craw.sh did not finish within --exec-timeout=" + execTimeout.toMillis() + "ms and was ended");
+                    exec.stderr(), what + " did not finish within --exec-timeout=" + execTimeout.toMillis() + "ms and was ended");
         }
         if (exec.exitCode() != 0) {
-            String why = "craw.sh exited with " + exec.exitCode() + describe(exec.exitCode());
+            String why = what.equals(SCRIPT) ? what + " exited with " + exec.exitCode() + describe(exec.exitCode())
+                    : what + " failed with exit code " + exec.exitCode() + describe(exec.exitCode()) + ": " + lastLine(exec.stderr());
             LOG.warning(log + why);
             return new CaptureResult(CaptureResult.FAILED, target.id(), engine, exec.exitCode(), clock.instant(),
                     exec.stdout(), exec.stderr(), why);
@@ -136,6 +204,11 @@ final class CaptureRunner {
         return CaptureResult.without(gone ? CaptureResult.NOT_FOUND : CaptureResult.ERROR, target.id(),
                 (gone ? "the container went away during the capture: " : runtime.name() + ": ") + e.getMessage(),
                 clock.instant());
+    }
+
+    private static String lastLine(byte[] text) {
+        List<String> lines = new String(text, StandardCharsets.UTF_8).strip().lines().toList();
+        return lines.isEmpty() ? "no reason given" : lines.get(lines.size() - 1).replaceFirst("^jdd node engine: ", "");
     }
 
     private static String describe(int exitCode) {

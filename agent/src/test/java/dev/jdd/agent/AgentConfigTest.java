@@ -36,13 +36,17 @@ class AgentConfigTest {
         assertEquals(1L << 30, c.retentionBytes());
         assertEquals(Duration.ofDays(7), c.retentionAge());
         assertEquals(Duration.ofSeconds(20), c.shutdownGrace());
+        assertEquals("auto", c.engine());
     }
 
     @Test
     void flagsWinOverTheEnvironment() {
         AgentConfig c = read(Map.of("JDD_TOKEN", "env", "JDD_SLOTS", "3", "JDD_NODE", "n-env"), "--token=flag",
                 "--slots=4", "--bind=127.0.0.2", "--port=0", "--runtime=local", "--retention-bytes=2GiB",
-                "--retention-age=36h", "--cooldown=0s", "--exec-timeout=10s", "--interval=500ms", "--shutdown-grace=1m");
+                "--retention-age=36h", "--cooldown=0s", "--exec-timeout=10s", "--interval=500ms", "--shutdown-grace=1m",
+                "--engine=node");
+        assertEquals("node", c.engine());
+        assertEquals("script", read(Map.of("JDD_TOKEN", "t", "JDD_ENGINE", "script")).engine());
         assertEquals("flag", c.token());
         assertEquals(4, c.slots());
         assertEquals("n-env", c.node());
@@ -66,7 +70,8 @@ class AgentConfigTest {
         String[][] bad = {
                 {"--slots=0"}, {"--slots=ten"}, {"--queue=-1"}, {"--interval=2"}, {"--cooldown=soon"},
                 {"--runtime=containerd"}, {"--port=70000"}, {"--retention-bytes=lots"}, {"--no-such-flag=1"},
-                {"--exec-timeout=2s", "--interval=2s"}, {"--bind=not an address"}, {"--threads=0"}};
+                {"--exec-timeout=2s", "--interval=2s"}, {"--bind=not an address"}, {"--threads=0"}, {"--engine=jattach"},
+                {"--engine=NODE"}};
         for (String[] args : bad) {
             String[] withToken = new String[args.length + 1];
             System.arraycopy(args, 0, withToken, 0, args.length);

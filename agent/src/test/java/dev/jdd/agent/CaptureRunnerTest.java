@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jdd.agent.local.LocalRuntime;
+import dev.jdd.agent.runtime.ExecResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -121,6 +122,87 @@ class CaptureRunnerTest {
         CaptureResult r = run(capture(null, null));
         assertEquals(CaptureResult.ERROR, r.outcome());
         assertEquals("fake: connection refused", r.error());
+    }
+
+    private final FakeNodeEngine nodeEngine = new FakeNodeEngine();
+
+    private CaptureResult run(String engine) {
+        return new CaptureRunner(runtime, SCRIPT, config.withEngine(engine), Clock.systemUTC(), nodeEngine)
+                .run(capture(null, null));
+    }
+
+    @Test
+    void theScriptEngineNeverTurnsToTheNode() {
+        runtime.exitCode = 4;
+        runtime.stdout = "";
+        CaptureResult r = run("script");
+        assertEquals(CaptureResult.FAILED, r.outcome());
+        assertEquals("craw.sh exited with 4 (no tool that can dump threads)", r.error());
+        assertTrue(nodeEngine.captured.isEmpty());
+    }
+
+    @Test
+    void autoKeepsTheScriptWhereItWorks() {
+        CaptureResult r = run("auto");
+        assertEquals(CaptureResult.OK, r.outcome());
+        assertEquals("jcmd", r.engine());
+        assertTrue(nodeEngine.captured.isEmpty());
+    }
+
+    @Test
+    void autoTurnsToTheNodeWhenTheScriptFindsNoDumpTool() {
+        runtime.exitCode = 4;
+        runtime.stdout = "";
+        runtime.stderr = "craw: no jcmd or jstack\n";
+        CaptureResult r = run("auto");
+        assertEquals(CaptureResult.OK, r.outcome());
+        assertEquals("node", r.engine());
+        assertEquals(0, r.exitCode());
+        assertEquals(List.of(4242L), nodeEngine.captured);
+        assertEquals("craw: no jcmd or jstack\njdd: craw.sh found no tool that can dump threads in the container (exit 4);"
+                + " the node engine captured instead\n", new String(r.stderr(), StandardCharsets.UTF_8));
+        assertEquals(1, runtime.removed.size(), "the script's folder is removed before the node engine runs");
+    }
+
+    @Test
+    void autoTurnsToTheNodeWhenTheContainerHasNoShell() {
+        runtime.exitCode = 126;
+        runtime.stdout = "";
+        CaptureResult r = run("auto");
+        assertEquals("node", r.engine());
+        assertTrue(new String(r.stderr(), StandardCharsets.UTF_8).contains("the container has no shell (the exec of sh"
+                + " failed with exit 126)"));
+
+        // Seen from the node first: nothing is copied into the container, nothing is run in it.
+        runtime.commands.clear();
+        runtime.removed.clear();
+        nodeEngine.lacksShell = true;
+        CaptureResult direct = run("auto");
+        assertEquals(CaptureResult.OK, direct.outcome());
+        assertEquals("node", direct.engine());
+        assertTrue(runtime.commands.isEmpty() && runtime.removed.isEmpty());
+        assertEquals(2, nodeEngine.captured.size());
+    }
+
+    @Test
+    void theNodeEngineAloneCopiesNothingAndItsFailureSaysWhy() {
+        nodeEngine.exitCode = 5;
+        nodeEngine.stderr = "jdd node engine: Java 8 (process 4242) accepts attach only from its own user and group\n";
+        CaptureResult r = run("node");
+        assertEquals(CaptureResult.FAILED, r.outcome());
+        assertEquals("node", r.engine());
+        assertEquals(5, r.exitCode());
+        assertEquals("the node engine failed with exit code 5 (the thread dump failed): Java 8 (process 4242) accepts"
+                + " attach only from its own user and group", r.error());
+        assertTrue(runtime.commands.isEmpty());
+        assertTrue(runtime.removed.isEmpty());
+    }
+
+    @Test
+    void aScriptThatTimedOutOrFailedOtherwiseStaysTheScriptsResult() {
+        assertNull(CaptureRunner.scriptCannotWork(new ExecResult(-1, new byte[0], new byte[0], true)));
+        assertNull(CaptureRunner.scriptCannotWork(new ExecResult(5, new byte[0], new byte[0], false)));
+        assertNull(CaptureRunner.scriptCannotWork(new ExecResult(127, "x".getBytes(StandardCharsets.UTF_8), new byte[0], false)));
     }
 
     /** Wraps the fake so that exec fails the way a runtime fails when its container exits. */

@@ -22,7 +22,17 @@ public final class HotJvm implements AutoCloseable {
 
     /** Starts {@link Spinner} on the given JDK (its home folder) and waits until it is ready. */
     public static HotJvm start(Path javaHome, int idleThreads, List<String> jvmOptions) throws IOException {
-        List<String> cmd = new ArrayList<>();
+        return start(List.of(), javaHome, idleThreads, jvmOptions);
+    }
+
+    /**
+     * As {@link #start(Path, int, List)}, with {@code launcher} put before the java command, for example
+     * {@code setpriv --reuid=65534 --regid=65534 --clear-groups} to run the JVM as another user (the launcher
+     * must exec java, so that the pid stays the JVM's).
+     */
+    public static HotJvm start(List<String> launcher, Path javaHome, int idleThreads, List<String> jvmOptions)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(launcher);
         cmd.add(javaHome.resolve("bin/java").toString());
         cmd.add("-Xmx64m");
         cmd.add("-XX:+UseSerialGC");

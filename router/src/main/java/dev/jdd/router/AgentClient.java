@@ -126,32 +126,71 @@ public final class AgentClient {
     }
 
     private Answer send(HttpRequest req, int maxBytes) throws AgentUnreachableException, InterruptedException {
-        HttpResponse<InputStream> res;
+        HttpResponse<byte[]> res;
         try {
-            res = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            res = http.send(req, info -> new CappedBody(maxBytes));
         } catch (IOException e) {
+            if (e.getCause() instanceof TooLarge) {
+                throw new AgentUnreachableException("agent answer is larger than " + maxBytes + " bytes");
+            }
             throw new AgentUnreachableException(describe(e));
         }
         if (res.statusCode() == 401 || res.statusCode() == 403) {
-            drain(res.body());
             throw new AgentUnreachableException("agent refused the router's token (" + res.statusCode() + "): check --token");
         }
-        try (InputStream in = res.body()) {
-            byte[] body = in.readNBytes(maxBytes + 1);
-            if (body.length > maxBytes) {
-                throw new AgentUnreachableException("agent answer is larger than " + maxBytes + " bytes");
-            }
-            return new Answer(res.statusCode(), body);
-        } catch (IOException e) {
-            throw new AgentUnreachableException(describe(e));
+        return new Answer(res.statusCode(), res.body());
+    }
+
+    private static final class TooLarge extends IOException {
+        TooLarge() {
+            super("answer too large", null);
         }
     }
 
-    private static void drain(InputStream in) {
-        try (in) {
-            in.readNBytes(MAX_ANSWER_BYTES);
-        } catch (IOException ignored) {
-            // the connection is discarded anyway
+    /** Collects the answer in memory, but never more than {@code max} bytes: a flooding agent is cut off. */
+    private static final class CappedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final int max;
+        private final java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+        private final java.util.concurrent.CompletableFuture<byte[]> result = new java.util.concurrent.CompletableFuture<>();
+        private java.util.concurrent.Flow.Subscription subscription;
+
+        CappedBody(int max) {
+            this.max = max;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<byte[]> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<java.nio.ByteBuffer> items) {
+            for (java.nio.ByteBuffer b : items) {
+                if (buffer.size() + b.remaining() > max) {
+                    subscription.cancel();
+                    result.completeExceptionally(new TooLarge());
+                    return;
+                }
+                byte[] chunk = new byte[b.remaining()];
+                b.get(chunk);
+                buffer.write(chunk, 0, chunk.length);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            result.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(buffer.toByteArray());
         }
     }
 

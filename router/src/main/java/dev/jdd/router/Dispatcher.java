@@ -208,8 +208,13 @@ public final class Dispatcher implements AutoCloseable {
         if (s == null) {
             return "-";
         }
-        String cut = s.length() > 200 ? s.substring(0, 200) + "..." : s;
-        return cut.replaceAll("[^\\x20-\\x7e]", "?");
+        int n = Math.min(s.length(), 200);
+        StringBuilder sb = new StringBuilder(n + 3);
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 0x20 && c <= 0x7e ? c : '?');
+        }
+        return n < s.length() ? sb.append("...").toString() : sb.toString();
     }
 
     private static String oneLine(String s) {

@@ -2,9 +2,9 @@ package dev.jdd.router;
 
 import dev.jdd.common.ConfigException;
 import dev.jdd.common.Flags;
+import dev.jdd.common.OneLineLogging;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.helidon.logging.common.LogConfig;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 
@@ -30,6 +30,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        OneLineLogging.install();
         RouterConfig config;
         try {
             Flags flags = Flags.parse(args, System.getenv());
@@ -40,7 +41,6 @@ public final class Main {
             System.exit(2);
             return;
         }
-        LogConfig.configureRuntime();
         KubernetesClient kubernetes = config.hasStaticAgents() ? null : new KubernetesClientBuilder().build();
         Components components = wire(config, kubernetes);
         WebServer server = WebServer.builder()

@@ -35,6 +35,7 @@ public final class LocalRuntime implements ContainerRuntime {
     private static final Logger LOG = Logger.getLogger(LocalRuntime.class.getName());
     private static final int STDOUT_MAX = 16 << 20;
     private static final int STDERR_MAX = 1 << 20;
+    private static final Duration TERM_GRACE = Duration.ofSeconds(2);
     /** Launcher options whose value is the next argument. */
     private static final Set<String> TAKES_VALUE = Set.of("-cp", "-classpath", "--class-path", "-p", "--module-path",
             "--upgrade-module-path", "--add-modules", "--limit-modules", "--add-reads", "--add-exports", "--add-opens",
@@ -200,20 +201,30 @@ public final class LocalRuntime implements ContainerRuntime {
 
     /**
      * Ends the script and everything it started. The descendants are listed while the shell still lives (after it
-     * dies they are re-parented and no longer findable), the shell is killed first so that it starts nothing new,
-     * then each descendant with whatever it started meanwhile.
+     * dies they are re-parented and no longer findable). The shell first gets SIGTERM and a moment to end its own
+     * children and remove its temporary files (craw.sh traps it); then whatever is left of the tree is killed.
      */
     static void endTree(Process process) {
         List<ProcessHandle> tree = process.descendants().toList();
+        process.destroy();
+        try {
+            process.waitFor(TERM_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         process.destroyForcibly();
         for (ProcessHandle child : tree) {
             List<ProcessHandle> below = child.descendants().toList();
             child.destroyForcibly();
             below.forEach(ProcessHandle::destroyForcibly);
         }
+        boolean interrupted = Thread.interrupted();
         try {
             process.waitFor(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }
