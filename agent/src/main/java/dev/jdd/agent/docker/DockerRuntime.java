@@ -147,7 +147,8 @@ public final class DockerRuntime implements ContainerRuntime {
     private void probe() {
         try {
             var version = call(() -> api.versionCmd().exec());
-            findNow("jdd-probe", "jdd-probe", "jdd-probe");
+            // A list and an inspect load what every find needs (in a cluster the agent's own container is listed).
+            runningPodContainers().stream().findFirst().ifPresent(c -> call(() -> api.inspectContainerCmd(c.getId()).exec()));
             LOG.info(() -> "Docker engine " + version.getVersion() + " (API " + version.getApiVersion() + ") answers at " + host);
         } catch (RuntimeException e) {
             LOG.warning(() -> "Docker engine at " + host + " does not answer yet (captures will answer error until it does): "
