@@ -43,7 +43,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -62,6 +65,15 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  */
 public final class DockerRuntime implements ContainerRuntime {
     private static final Logger LOG = Logger.getLogger(DockerRuntime.class.getName());
+    /**
+     * docker-java and its shaded HTTP client log every retried connection at INFO; the runtime reports what matters
+     * itself, with the capture's context. Held in a field: JUL keeps loggers only weakly.
+     */
+    private static final Logger CLIENT_LOG = Logger.getLogger("com.github.dockerjava");
+
+    static {
+        CLIENT_LOG.setLevel(Level.WARNING);
+    }
 
     static final String LABEL_NAMESPACE = "io.kubernetes.pod.namespace";
     static final String LABEL_POD = "io.kubernetes.pod.name";
@@ -104,6 +116,7 @@ public final class DockerRuntime implements ContainerRuntime {
     private final SecureRandom random = new SecureRandom();
     private final Set<String> copied = ConcurrentHashMap.newKeySet();
     private final Map<List<String>, CompletableFuture<Optional<Target>>> finding = new ConcurrentHashMap<>();
+    private final AtomicReference<CompletableFuture<List<Container>>> listing = new AtomicReference<>();
     private final ExecutorService cleaner = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "jdd-docker-cleanup");
         t.setDaemon(true);
@@ -128,17 +141,49 @@ public final class DockerRuntime implements ContainerRuntime {
         this.streams = client(dockerHost, 2 * slots + 4, null);
         // In the background, so start-up does not wait: says early in the log whether the engine answers, and
         // loads the client's code paths so that the first alert storm does not pay for that.
-        cleaner.submit(this::probe);
+        cleaner.execute(this::probe);
     }
 
     private void probe() {
         try {
             var version = call(() -> api.versionCmd().exec());
-            findNow("jdd-probe", "jdd-probe", "jdd-probe");
+            // A list and an inspect load what every find needs (in a cluster the agent's own container is listed).
+            runningPodContainers().stream().findFirst().ifPresent(c -> call(() -> api.inspectContainerCmd(c.getId()).exec()));
             LOG.info(() -> "Docker engine " + version.getVersion() + " (API " + version.getApiVersion() + ") answers at " + host);
         } catch (RuntimeException e) {
             LOG.warning(() -> "Docker engine at " + host + " does not answer yet (captures will answer error until it does): "
                     + (e instanceof DockerException d ? dockerMessage(d) : rootCause(e)));
+        }
+    }
+
+    /**
+     * The running containers that kubelet labelled, one engine call shared by every find that comes while it is
+     * under way: in a storm the first requests for 25 containers cost one list, not 25. Each find still sees a
+     * list that started no earlier than its own arrival minus one round trip.
+     */
+    private List<Container> runningPodContainers() {
+        CompletableFuture<List<Container>> mine = new CompletableFuture<>();
+        CompletableFuture<List<Container>> running = listing.compareAndExchange(null, mine);
+        if (running == null) {
+            try {
+                mine.complete(call(() -> api.listContainersCmd()
+                        .withStatusFilter(List.of("running"))
+                        .withLabelFilter(List.of(LABEL_POD))
+                        .exec()));
+            } catch (RuntimeException e) {
+                mine.completeExceptionally(unavailable("listing containers", e));
+            } finally {
+                listing.compareAndSet(mine, null);
+            }
+            running = mine;
+        }
+        try {
+            return running.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new RuntimeUnavailableException(e.getCause().toString(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RuntimeUnavailableException("interrupted while asking the Docker engine", e);
         }
     }
 
@@ -197,15 +242,7 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     private Optional<Target> findNow(String namespace, String pod, String container) {
-        List<Container> found;
-        try {
-            found = call(() -> api.listContainersCmd()
-                    .withStatusFilter(List.of("running"))
-                    .withLabelFilter(Map.of(LABEL_NAMESPACE, namespace, LABEL_POD, pod, LABEL_CONTAINER, container))
-                    .exec());
-        } catch (RuntimeException e) {
-            throw unavailable("listing containers", e);
-        }
+        List<Container> found = runningPodContainers();
         // Kubelet's sandbox carries the container-name label POD; DNS-1123 names cannot spell it, but check anyway.
         Optional<Container> newest = found.stream()
                 .filter(c -> !"podsandbox".equals(label(c, LABEL_TYPE)) && !"POD".equals(label(c, LABEL_CONTAINER)))
@@ -325,7 +362,14 @@ public final class DockerRuntime implements ContainerRuntime {
      */
     private void housekeeping(Callable<Void> work, String what) {
         boolean interrupted = Thread.interrupted();
-        Future<Void> done = cleaner.submit(work);
+        Future<Void> done;
+        try {
+            done = cleaner.submit(work);
+        } catch (RejectedExecutionException closed) {
+            FutureTask<Void> inline = new FutureTask<>(work); // after close(): run it here, the flag is cleared
+            inline.run();
+            done = inline;
+        }
         while (true) {
             try {
                 done.get();
@@ -436,7 +480,14 @@ public final class DockerRuntime implements ContainerRuntime {
             }
         }
         requireRunning(target);
-        return new ExecResult(exitCode == null ? -1 : exitCode.intValue(), output.stdout(), output.stderr(), false);
+        int code = exitCode == null ? -1 : exitCode.intValue();
+        byte[] stderr = output.stderr();
+        if ((code == 126 || code == 127) && !output.wrapperRan()) {
+            // The engine says nothing else when the container has no usable shell: say it here, for the dump.
+            stderr = concat(("jdd: the container has no usable sh (exec exited " + code + " before anything ran)\n")
+                    .getBytes(StandardCharsets.UTF_8), stderr);
+        }
+        return new ExecResult(code, output.stdout(), stderr, false);
     }
 
     /**
@@ -652,6 +703,12 @@ public final class DockerRuntime implements ContainerRuntime {
         return stdin;
     }
 
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
     private static int countLines(byte[] text) {
         int n = 0;
         for (byte b : text) {
@@ -718,6 +775,11 @@ public final class DockerRuntime implements ContainerRuntime {
             if (room > 0) {
                 to.write(payload, from, Math.min(room, payload.length - from));
             }
+        }
+
+        /** Whether the wrapper printed its PID line, i.e. a shell started in the container. */
+        boolean wrapperRan() {
+            return pid > 0;
         }
 
         long awaitPid(Duration max) throws InterruptedException {

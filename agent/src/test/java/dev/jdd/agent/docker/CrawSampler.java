@@ -34,8 +34,9 @@ public final class CrawSampler implements AutoCloseable {
     }
 
     private void loop() {
+        Set<String> others = new HashSet<>();
         while (running) {
-            int n = runningNow(containerIds);
+            int n = count(containerIds, others);
             last.set(n);
             peak.accumulateAndGet(n, Math::max);
             samples.incrementAndGet();
@@ -44,12 +45,30 @@ public final class CrawSampler implements AutoCloseable {
 
     /** Distinct sessions running craw.sh in these containers right now. */
     public static int runningNow(List<String> containerIds) {
+        return count(containerIds, new HashSet<>());
+    }
+
+    /**
+     * {@code others} remembers PIDs whose command line is settled and is not craw.sh, so that a sample reads only
+     * new processes and craw.sh ones. A process still in {@code runc init} (an exec being set up) or without a
+     * command line yet is looked at again. PIDs that went away are forgotten, so a reused PID is read afresh.
+     */
+    private static int count(List<String> containerIds, Set<String> others) {
         Set<String> sessions = new HashSet<>();
+        Set<String> seen = new HashSet<>();
         try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> isPid(p.getFileName().toString()))) {
             for (Path p : procs) {
+                String pid = p.getFileName().toString();
+                seen.add(pid);
+                if (others.contains(pid)) {
+                    continue;
+                }
                 try {
                     byte[] cmdline = Files.readAllBytes(p.resolve("cmdline"));
                     if (!contains(cmdline, "craw.sh")) {
+                        if (cmdline.length > 0 && !contains(cmdline, "runc")) {
+                            others.add(pid);
+                        }
                         continue;
                     }
                     String stat = Files.readString(p.resolve("stat"));
@@ -68,6 +87,7 @@ public final class CrawSampler implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        others.retainAll(seen);
         return sessions.size();
     }
 

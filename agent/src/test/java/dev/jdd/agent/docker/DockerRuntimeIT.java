@@ -282,6 +282,23 @@ class DockerRuntimeIT {
     }
 
     @Test
+    void aShellLessJreOnlyContainerAnswersExecWithTheEnginesReasonInsteadOfHanging() throws Exception {
+        // The JRE-only, shell-less, non-root image that the node engine (issue 6) targets.
+        String image = TestImages.jvm(docker, HOST, TestImages.Spec.jreOnly());
+        TestPods.Pod pod = pods.startReady(TestPods.App.spinner("jre-only").withImage(image).withUser("1000:1000"));
+        Target target = runtime.find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
+
+        ExecResult r = runtime.exec(target, List.of("sh", "/nonexistent/craw.sh"), null, Duration.ofSeconds(30));
+
+        assertFalse(r.timedOut());
+        assertTrue(r.exitCode() == 126 || r.exitCode() == 127, r.exitCode() + " " + text(r.stdout()) + text(r.stderr()));
+        assertTrue(text(r.stderr()).startsWith("jdd: the container has no usable sh"), text(r.stdout()) + "|" + text(r.stderr()));
+        String folder = runtime.copy(target, Map.of("craw.sh", bytes("echo\n")));
+        assertTrue(folder.startsWith("/tmp/.jdd-"), folder);
+        assertTrue(pods.processes(pod.appId()).stream().anyMatch(p -> p.contains("dev.jdd.testing.Spinner")));
+    }
+
+    @Test
     void anUnreachableEngineIsUnavailableWithTheReason() {
         try (DockerRuntime nowhere = new DockerRuntime(URI.create("unix:///tmp/" + TestPods.RUN + "-no-engine.sock"), 2)) {
             RuntimeUnavailableException e = assertThrows(RuntimeUnavailableException.class, () -> nowhere.find("a", "b", "c"));
