@@ -230,4 +230,11 @@ class AgentHttpIT {
             assertEquals(10, stormRuntime.peakExecs.get());
         }
     }
+
+    @Test
+    void aPortInUseFailsStartUpWithAClearReason() {
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> Agent.start(
+                AgentConfig.forTest(dumps, TOKEN).withBind("127.0.0.1", agent.port()), new FakeRuntime(), new byte[0]));
+        assertTrue(e.getMessage().contains("cannot listen on 127.0.0.1:" + agent.port()), e.getMessage());
+    }
 }
