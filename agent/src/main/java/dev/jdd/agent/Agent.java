@@ -38,7 +38,11 @@ public final class Agent implements AutoCloseable {
     public static Agent start(AgentConfig config, ContainerRuntime runtime, byte[] script) throws IOException {
         Clock clock = Clock.systemUTC();
         DumpStore store = new DumpStore(config.dumpDir(), config.node(), config.retentionBytes(), config.retentionAge(), clock);
-        store.open();
+        try {
+            store.open();
+        } catch (IOException e) {
+            throw new IOException("dump folder " + config.dumpDir().toAbsolutePath() + " is not usable: " + e, e);
+        }
         AgentMetrics metrics = new AgentMetrics();
         CaptureRunner runner = new CaptureRunner(runtime, script, config, clock);
         CaptureScheduler scheduler = new CaptureScheduler(config, runtime, runner, store, metrics, clock);
@@ -50,6 +54,12 @@ public final class Agent implements AutoCloseable {
                 .routing(routing -> Main.routing(routing, config.token(), scheduler, store, metrics))
                 .build()
                 .start();
+        if (!server.isRunning()) {
+            // Helidon logs why and returns a stopped server instead of throwing.
+            scheduler.shutdown(java.time.Duration.ZERO);
+            throw new IOException("cannot listen on " + config.bind() + ":" + config.port()
+                    + " (port in use, or not an address of this host)");
+        }
         LOG.info("node=" + config.node() + " agent ready on " + config.bind() + ":" + server.port() + ", runtime "
                 + runtime.name() + ", " + config.slots() + " slots, queue " + config.queue() + ", dumps in "
                 + config.dumpDir().toAbsolutePath());

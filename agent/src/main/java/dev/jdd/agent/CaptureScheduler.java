@@ -126,6 +126,10 @@ public final class CaptureScheduler {
         } catch (RuntimeUnavailableException e) {
             LOG.warning("node=" + node + " target=" + key + ": runtime " + runtime.name() + " unavailable: " + e.getMessage());
             return new Admission(Outcome.ERROR, null, runtime.name() + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            // A runtime bug must still give the caller a definite, retryable answer, not a 500.
+            LOG.log(Level.SEVERE, "node=" + node + " target=" + key + ": runtime " + runtime.name() + " failed", e);
+            return new Admission(Outcome.ERROR, null, runtime.name() + ": " + e);
         }
         if (target.isEmpty()) {
             return Admission.of(Outcome.NOT_FOUND);

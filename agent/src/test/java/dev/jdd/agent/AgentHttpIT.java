@@ -199,4 +199,42 @@ class AgentHttpIT {
         // All places taken: busy is decided before the runtime is asked.
         assertEquals(429, error.statusCode());
     }
+
+    @Test
+    void aBurstOverHttpGetsOneDefiniteAnswerEachAndNeverExceedsTheSlots() throws Exception {
+        FakeRuntime stormRuntime = new FakeRuntime();
+        stormRuntime.hold();
+        Path stormDumps = Files.createDirectory(dumps.resolve("storm"));
+        try (Agent storm = Agent.start(AgentConfig.forTest(stormDumps, TOKEN).withLimits(10, 20, Duration.ofMinutes(5)),
+                stormRuntime, "echo craw".getBytes(StandardCharsets.UTF_8))) {
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> sent = new java.util.ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                String body = "{\"namespace\":\"shop\",\"pod\":\"web\",\"container\":\"app-" + (i % 60) + "\"}";
+                sent.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + storm.port() + "/v1/captures"))
+                        .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+            java.util.Map<Integer, Integer> byStatus = new java.util.TreeMap<>();
+            for (var f : sent) {
+                byStatus.merge(f.get().statusCode(), 1, Integer::sum);
+            }
+            assertEquals(java.util.Set.of(200, 202, 429), byStatus.keySet(), byStatus.toString());
+            assertEquals(30, byStatus.get(202), "10 slots + 20 queue places: " + byStatus);
+            assertEquals(300, byStatus.values().stream().mapToInt(Integer::intValue).sum());
+            stormRuntime.release();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (stormRuntime.execsStarted.get() < 30 || stormRuntime.execsNow.get() > 0) {
+                assertTrue(System.nanoTime() < deadline, "captures did not finish");
+                Thread.sleep(10);
+            }
+            assertEquals(10, stormRuntime.peakExecs.get());
+        }
+    }
+
+    @Test
+    void aPortInUseFailsStartUpWithAClearReason() {
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> Agent.start(
+                AgentConfig.forTest(dumps, TOKEN).withBind("127.0.0.1", agent.port()), new FakeRuntime(), new byte[0]));
+        assertTrue(e.getMessage().contains("cannot listen on 127.0.0.1:" + agent.port()), e.getMessage());
+    }
 }

@@ -226,6 +226,12 @@ class CaptureSchedulerTest {
         assertTrue(down.detail().contains("Cannot connect"), down.detail());
 
         runtime.unavailable = null;
+        runtime.bug = new NullPointerException("docker-java had a bad day");
+        Admission bug = scheduler.submit(request("api"));
+        assertEquals(Outcome.ERROR, bug.outcome(), "a runtime bug is still a definite answer");
+        assertTrue(bug.detail().contains("NullPointerException"), bug.detail());
+
+        runtime.bug = null;
         assertEquals(Outcome.ACCEPTED, scheduler.submit(request("api")).outcome(), "recovers when the runtime is back");
         awaitIdle();
         assertEquals(1, files().size(), "only the accepted capture left a file");

@@ -34,6 +34,8 @@ final class FakeRuntime implements ContainerRuntime {
     /** Containers that vanish after admission: found once, then gone. */
     final Set<String> vanishing = ConcurrentHashMap.newKeySet();
     volatile String unavailable;
+    /** Thrown by find: a runtime bug rather than an unreachable engine. */
+    volatile RuntimeException bug;
     volatile boolean refuseCopy;
     volatile boolean timeOut;
     volatile int exitCode;
@@ -47,6 +49,9 @@ final class FakeRuntime implements ContainerRuntime {
         finds.incrementAndGet();
         if (unavailable != null) {
             throw new RuntimeUnavailableException(unavailable);
+        }
+        if (bug != null) {
+            throw bug;
         }
         String key = namespace + "/" + pod + "/" + container;
         if (missing.contains(key)) {

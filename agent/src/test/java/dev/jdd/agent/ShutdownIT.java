@@ -44,11 +44,14 @@ class ShutdownIT {
     @Test
     void sigtermMidCaptureRecordsRunningAndQueuedCapturesAndCleansUp() throws Exception {
         try (HotJvm jvm = HotJvm.start(); HotJvm second = HotJvm.start()) {
-            Process agent = new ProcessBuilder(Jdks.current().resolve("bin/java").toString(),
+            ProcessBuilder launch = new ProcessBuilder(Jdks.current().resolve("bin/java").toString(),
                     "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                     "--token=" + TOKEN, "--runtime=local", "--bind=127.0.0.1", "--port=0", "--node=it-node",
                     "--dump-dir=" + dumps, "--slots=1", "--interval=50s", "--exec-timeout=60s", "--shutdown-grace=1s")
-                    .redirectErrorStream(true).redirectOutput(tmp.resolve("agent.log").toFile()).start();
+                    .redirectErrorStream(true).redirectOutput(tmp.resolve("agent.log").toFile());
+            // craw.sh makes its own temporary folder under TMPDIR: it must be gone too.
+            launch.environment().put("TMPDIR", tmp.toString());
+            Process agent = launch.start();
             try {
                 int port = awaitReady(agent);
                 String base = "http://127.0.0.1:" + port;
@@ -72,6 +75,9 @@ class ShutdownIT {
                 assertTrue(queuedDump.contains("# outcome: interrupted\n"), queuedDump);
                 assertTrue(queuedDump.contains("# error: the agent stopped before the capture ran\n"), queuedDump);
                 assertEquals(List.of(), folders(), "the copied script folder is removed");
+                try (Stream<Path> left = Files.list(tmp)) {
+                    assertEquals(List.of(tmp.resolve("agent.log")), left.toList(), "nothing else is left in the temporary folder");
+                }
                 for (ProcessHandle p : scripts) {
                     assertFalse(p.isAlive(), "script process " + p.pid() + " still runs");
                 }
