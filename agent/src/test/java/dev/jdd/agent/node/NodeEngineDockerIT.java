@@ -102,6 +102,22 @@ class NodeEngineDockerIT {
     }
 
     @Test
+    void aReadOnlyRootWithATmpfsTmpIsReachedThroughTheContainersMounts() throws Exception {
+        // The working directory (/) is read-only: the trigger goes to /tmp, a tmpfs that only the container's
+        // mount namespace has, and so does the JVM's socket.
+        String jre = TestImages.jvm(docker, HOST, TestImages.Spec.jreOnly());
+        TestPods.Pod pod = pods.startReady(TestPods.App.spinner("read-only").withImage(jre).withUser("1000:1000").readOnly());
+        Target target = runtime.find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
+        ExecResult r = engine.capture(target.hostPid(), 5, Duration.ofSeconds(1), false, Duration.ofSeconds(30));
+        String out = new String(r.stdout(), StandardCharsets.UTF_8);
+        assertEquals(0, r.exitCode(), new String(r.stderr(), StandardCharsets.UTF_8));
+        assertTrue(FIRST.matcher(out).find(), out);
+        try (Stream<Path> tmp = Files.list(Path.of("/proc/" + target.hostPid() + "/root/tmp"))) {
+            assertTrue(tmp.noneMatch(p -> p.getFileName().toString().startsWith(".attach_pid")));
+        }
+    }
+
+    @Test
     void takesTheBusiestOfSeveralJvmsInTheContainer() throws Exception {
         // The main process is an idle JVM; a hot one runs beside it in the same container.
         List<String> idle = TestPods.spinnerCommand(3, 0);
