@@ -3,7 +3,7 @@
 # Prints medians per engine and ratios against craw.sh -e jcmd measured in the same run.
 #   bench/node-engine.sh [RUNS] [INTERVAL_MS]        (defaults 10 and 2000; run as root, from the repository)
 # Arthas: ARTHAS_HOME=<unzipped arthas-bin> or the arthas-packaging bin zip in ~/.m2 (mvn fetches it when
-# JDD_BENCH_FETCH_ARTHAS=1); without either, Arthas is left out.
+# JDD_BENCH_FETCH_ARTHAS=1); without either, or with ARTHAS_HOME=-, Arthas is left out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
@@ -12,6 +12,7 @@ interval=${2:-2000}
 mvn -B -q -pl agent -am test-compile -Dmaven.test.skip.exec=true
 # A JDK 21+ (the target runs on it too, and craw.sh finds jcmd/jstack beside the target's java).
 java=${JAVA:-$(scripts/find-java.sh 2>/dev/null || echo /usr/lib/jvm/temurin-25-jdk-amd64/bin/java)}
+case $java in /*) ;; *) java=$(command -v "$java") ;; esac
 craw_src=${CRAW:-scripts/craw.sh}
 
 work=$(mktemp -d /tmp/jdd-node-bench.XXXXXX)
@@ -36,6 +37,9 @@ else
 fi
 [ "$arthas_home" = - ] || ln -s "$arthas_home" "$work/craw/arthas"
 
+# From the temporary folder: the target inherits it as its working directory, and Arthas writes there.
+repo=$(pwd)
+cd "$work"
 "$java" -XX:+UseSerialGC -Xmx128m \
-  -cp agent/target/classes:common/target/classes:common/target/test-classes \
-  bench/NodeEngineBench.java "$craw" "$interval" "$runs" "$arthas_home"
+  -cp "$repo/agent/target/classes:$repo/common/target/classes:$repo/common/target/test-classes" \
+  "$repo/bench/NodeEngineBench.java" "$craw" "$interval" "$runs" "$arthas_home"

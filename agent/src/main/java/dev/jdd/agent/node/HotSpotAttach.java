@@ -160,8 +160,8 @@ public final class HotSpotAttach {
     /**
      * Creates the trigger file where HotSpot looks (working directory, then /tmp), owned by the target's user
      * when the agent may give files away (CAP_CHOWN): Java 8 and 9 ignore a trigger owned by anyone else, and
-     * would print a thread dump to their stdout instead of starting the listener. Java 11+ accept root's. Returns null when the file was
-     * already there (someone else is attaching): it is not ours to remove.
+     * would print a thread dump to their stdout instead of starting the listener; Java 11+ accept root's.
+     * Returns null when the file was already there (someone else is attaching): it is not ours to remove.
      */
     private Path createTrigger(long hostPid, long nsPid, int uid, int gid) throws AttachException {
         String name = ".attach_pid" + nsPid;

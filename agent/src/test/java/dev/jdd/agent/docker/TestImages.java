@@ -60,6 +60,11 @@ public final class TestImages {
         public static Spec jreOnly() {
             return new Spec(List.of("java.base"), false);
         }
+
+        /** A JRE with a shell (busybox) but no jcmd, jstack or attach module: craw.sh runs and finds no dump tool. */
+        public static Spec jreWithShell() {
+            return new Spec(List.of("java.base"), true);
+        }
     }
 
     private static final Map<String, String> BUILT = new ConcurrentHashMap<>();

@@ -1,0 +1,109 @@
+package dev.jdd.agent.node;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Volume;
+import dev.jdd.agent.docker.DockerRuntime;
+import dev.jdd.agent.docker.TestImages;
+import dev.jdd.agent.docker.TestPods;
+import dev.jdd.agent.runtime.Target;
+import dev.jdd.testing.DockerCondition;
+import dev.jdd.testing.RequiresDocker;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The capabilities daemonset.yaml grants the agent for the node engine, checked for real: the engine runs in a
+ * container as root with {@code hostPID}, every capability dropped and only SYS_PTRACE, KILL and DAC_OVERRIDE
+ * added, against a JVM of uid 1000 in another (JRE-only, shell-less) container. With all three it captures;
+ * without any one of them it fails with the message that names it.
+ */
+@RequiresDocker
+class NodeEngineCapabilitiesIT {
+    private static final URI HOST = URI.create("unix://" + DockerCondition.socket());
+    private static DockerClient docker;
+    private static TestPods pods;
+    private static DockerRuntime runtime;
+
+    @BeforeAll
+    static void engine() {
+        docker = DockerRuntime.client(HOST, 8, Duration.ofSeconds(60));
+        pods = new TestPods(docker, HOST);
+        runtime = new DockerRuntime(HOST, 4);
+    }
+
+    @AfterAll
+    static void removePods() throws IOException {
+        if (pods != null) {
+            pods.close();
+        }
+        if (runtime != null) {
+            runtime.close();
+        }
+        if (docker != null) {
+            docker.close();
+        }
+    }
+
+    @Test
+    void sysPtraceKillAndDacOverrideAreEnoughAndEachIsNeeded() throws Exception {
+        String jre = TestImages.jvm(docker, HOST, TestImages.Spec.jreOnly());
+        TestPods.Pod pod = pods.startReady(TestPods.App.spinner("caps").withImage(jre).withUser("1000:1000"));
+        long pid = runtime.find(pod.namespace(), pod.pod(), pod.container()).map(Target::hostPid).orElseThrow();
+        String agentImage = TestImages.jvm(docker, HOST);  // a JDK runtime with busybox: the agent image has a shell too
+
+        // Order matters: the listener starts only once, so the signal-related cases come first.
+        String noPtrace = runEngine(agentImage, pid, Capability.KILL, Capability.DAC_OVERRIDE);
+        assertTrue(noPtrace.startsWith("exit=3") && noPtrace.contains("CAP_SYS_PTRACE"), noPtrace);
+        String noKill = runEngine(agentImage, pid, Capability.SYS_PTRACE, Capability.DAC_OVERRIDE);
+        assertTrue(noKill.startsWith("exit=5") && noKill.contains("cannot send SIGQUIT") && noKill.contains("CAP_KILL"), noKill);
+        String noDac = runEngine(agentImage, pid, Capability.SYS_PTRACE, Capability.KILL);
+        assertTrue(noDac.startsWith("exit=5") && noDac.contains("CAP_DAC_OVERRIDE"), noDac);
+        String all = runEngine(agentImage, pid, Capability.SYS_PTRACE, Capability.KILL, Capability.DAC_OVERRIDE);
+        assertTrue(all.startsWith("exit=0") && all.contains("# engine: node\n")
+                && all.matches("(?s).*\n#1 cpu=\\d+\\.\\d% tid=\\d+ \"hot-spinner\" RUNNABLE\n.*"), all);
+    }
+
+    /** Runs {@link CaptureOnce} in a root container with hostPID and only {@code caps}; returns its output. */
+    private static String runEngine(String image, long pid, Capability... caps) throws InterruptedException {
+        List<Bind> binds = new ArrayList<>();
+        List<String> classpath = new ArrayList<>();
+        int i = 0;
+        // The engine needs nothing beyond java.base and the agent's own classes (CaptureOnce is a test class).
+        for (Path dir : List.of(Path.of("target/classes"), Path.of("target/test-classes"))) {
+            String inside = "/jdd/" + i++;
+            binds.add(new Bind(dir.toAbsolutePath().toString(), new Volume(inside), AccessMode.ro));
+            classpath.add(inside);
+        }
+        HostConfig host = HostConfig.newHostConfig().withPidMode("host").withNetworkMode("none")
+                .withCapDrop(Capability.ALL).withCapAdd(caps).withBinds(binds);
+        String id = docker.createContainerCmd(image)
+                .withName(TestPods.RUN + "-node-caps-" + System.nanoTime())
+                .withLabels(Map.of(TestPods.RUN_LABEL, TestPods.RUN))
+                .withUser("0:0").withEnv(TestImages.ENV).withHostConfig(host)
+                .withCmd("java", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", String.join(":", classpath),
+                        CaptureOnce.class.getName(), Long.toString(pid))
+                .exec().getId();
+        try {
+            docker.startContainerCmd(id).exec();
+            docker.waitContainerCmd(id).start().awaitStatusCode(60, TimeUnit.SECONDS);
+            return pods.logs(id);
+        } finally {
+            docker.removeContainerCmd(id).withForce(true).exec();
+        }
+    }
+}
