@@ -196,21 +196,67 @@ sleep_ms() {
   # In the background, so that a TERM does not make the shell report the foreground job's death.
   sleep "$s.${f#1}" 2>/dev/null &
   nap=$!
-  wait "$nap" && return 0
+  wait "$nap" 2>/dev/null && return 0
   # A sleep that takes whole seconds only.
   sleep $((s + 1)) &
   nap=$!
-  wait "$nap"
+  wait "$nap" 2>/dev/null
 }
 
-# In a subshell: after $1 seconds sends signal $2 to process $3. Ended early with TERM, it ends its sleep.
+# Start time of process $1 (field 22 of its stat; with the pid, it names the process), or nothing when it has
+# ended (gone or a zombie).
+started_at() {
+  { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
+  rest=${line##*) }
+  # shellcheck disable=SC2086
+  set -- $rest
+  [ "$1" != Z ] && echo "${20}"
+}
+
+# In a subshell: after $1 seconds sends signal $2 to process $3, as long as process $4 (started at $5) runs.
+# It looks every second, so it ends by itself soon after $4 does even if the USR2 (or TERM) meant to end it
+# early was lost; ended so, it ends its sleep too.
 alarm() {
-  trap 'kill "$nap" 2>/dev/null; wait "$nap"; exit 1' TERM
-  sleep "$1" &
-  nap=$!
-  wait "$nap" || return 1
+  trap 'kill "$nap" 2>/dev/null; wait "$nap" 2>/dev/null; exit 1' TERM USR2
+  left=$1
+  while [ "$left" -gt 0 ]; do
+    [ "$(started_at "$4")" = "$5" ] || return 1
+    sleep 1 &
+    nap=$!
+    wait "$nap" 2>/dev/null || return 1
+    left=$((left - 1))
+  done
+  [ "$(started_at "$4")" = "$5" ] || return 1
   kill "-$2" "$3" 2>/dev/null
   return 0
+}
+
+# Starts a watcher (pid in $watcher) for process $4: after $1 s it sends $2 to process $3, and with $5 = KILL,
+# KILL 2 s later.
+start_watcher() {
+  guarded=$(started_at "$4") || guarded=gone
+  if [ "$5" = KILL ]; then
+    (alarm "$1" "$2" "$3" "$4" "$guarded" && alarm 2 KILL "$3" "$4" "$guarded") </dev/null >/dev/null 2>&1 &
+  else
+    (alarm "$1" "$2" "$3" "$4" "$guarded") </dev/null >/dev/null 2>&1 &
+  fi
+  watcher=$!
+}
+
+# Stops a watcher: USR2, which no shell here traps before the watcher does (a shell just forked can lose a
+# signal its parent traps), and in any case it ends within a second once what it guards has ended.
+stop_watcher() {
+  kill -USR2 "$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+}
+
+# Waits for child $1 to end, through signals that only interrupt the wait; its status goes to $waited.
+wait_for() {
+  while :; do
+    wait "$1"
+    waited=$?
+    kill -0 "$1" 2>/dev/null || return 0
+  done
 }
 
 # Runs "$@" with stdin from /dev/null for at most $1 seconds: TERM at the deadline, KILL 2 s later.
@@ -220,13 +266,12 @@ limited() {
   shift
   "$@" </dev/null &
   lim_pid=$!
-  (alarm "$secs" TERM "$lim_pid" && alarm 2 KILL "$lim_pid") </dev/null >/dev/null 2>&1 &
-  lim_watch=$!
-  wait "$lim_pid"
-  lim_rc=$?
-  kill -TERM "$lim_watch" 2>/dev/null
-  wait "$lim_watch" 2>/dev/null
-  return $lim_rc
+  start_watcher "$secs" TERM "$lim_pid" "$lim_pid" KILL
+  lim_watch=$watcher
+  wait_for "$lim_pid"
+  lim_rc=$waited
+  stop_watcher "$lim_watch"
+  return "$lim_rc"
 }
 
 # The folder holding the target's java binary, if it can be seen.
@@ -262,11 +307,11 @@ take_dump() {
   case $engine in
     jcmd)
       # shellcheck disable=SC2086 # tool_jvm_opts is a list
-      dump=$(trap 'wait; exit 143' TERM && cd "$work_dir" && limited "$dump_secs" "$tool" $tool_jvm_opts "$pid" Thread.print 2>&1)
+      dump=$(trap 'wait 2>/dev/null; exit 143' TERM && cd "$work_dir" && limited "$dump_secs" "$tool" $tool_jvm_opts "$pid" Thread.print 2>&1)
       rc=$? ;;
     jstack)
       # shellcheck disable=SC2086
-      dump=$(trap 'wait; exit 143' TERM && cd "$work_dir" && limited "$dump_secs" "$tool" $tool_jvm_opts "$pid" 2>&1)
+      dump=$(trap 'wait 2>/dev/null; exit 143' TERM && cd "$work_dir" && limited "$dump_secs" "$tool" $tool_jvm_opts "$pid" 2>&1)
       rc=$? ;;
     arthas)
       dump=$(arthas_dump)
@@ -278,8 +323,8 @@ take_dump() {
   if [ "$rc" -gt 128 ]; then
     fail="$engine did not answer within $dump_secs s"
   else
-    fail=$(trap 'wait; exit 143' TERM && printf '%s\n' "$dump" | grep -i -m 1 -e exception -e error -e denied -e 'not found' -e unable)
-    [ -n "$fail" ] || fail=$(trap 'wait; exit 143' TERM && printf '%s\n' "$dump" | grep -v '^[[:space:]]*$' | tail -n 1)
+    fail=$(trap 'wait 2>/dev/null; exit 143' TERM && printf '%s\n' "$dump" | grep -i -m 1 -e exception -e error -e denied -e 'not found' -e unable)
+    [ -n "$fail" ] || fail=$(trap 'wait 2>/dev/null; exit 143' TERM && printf '%s\n' "$dump" | grep -v '^[[:space:]]*$' | tail -n 1)
     fail="$engine failed (exit $rc): ${fail:-no output}"
   fi
   return 1
@@ -360,7 +405,7 @@ arthas_dump() {
   fi
   threads_print='#m=@java.lang.Class@forName("javax.management.MBeanServerConnection").getMethods().{? #this.getName().equals("invoke")}[0], #m.invoke(@java.lang.management.ManagementFactory@getPlatformMBeanServer(), new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "threadPrint", new Object[]{new String[0]}, new String[]{new String[0].getClass().getName()})'
   # shellcheck disable=SC2016 # Arthas's own syntax, not the shell's
-  out=$(trap 'wait; exit 143' TERM && cd "$work_dir" && limited "$dump_secs" "$java" -XX:-UsePerfData -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx128m \
+  out=$(trap 'wait 2>/dev/null; exit 143' TERM && cd "$work_dir" && limited "$dump_secs" "$java" -XX:-UsePerfData -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx128m \
     "-Duser.home=$work_dir" -jar "$home/arthas-boot.jar" --arthas-home "$home" --target-ip 127.0.0.1 \
     --telnet-port "$port" --http-port -1 --width 4000 -c "ognl -x 1 '$threads_print'; stop" "$pid" 2>&1)
   rc=$?
@@ -513,7 +558,7 @@ work() {
     lines="$lines$((t2 - t1)) $tid
 "
   done
-  ranked=$(trap 'wait; exit 143' TERM && printf '%s' "$lines" | sort -k1,1nr -k2,2n | head -n "$count")
+  ranked=$(trap 'wait 2>/dev/null; exit 143' TERM && printf '%s' "$lines" | sort -k1,1nr -k2,2n | head -n "$count")
   ranked_tids=" "
   # shellcheck disable=SC2086 # pairs of ticks and thread id
   set -- $ranked
@@ -596,12 +641,10 @@ done
 
 deadline_s=$(((interval_ms + 999) / 1000 + 19))
 # A TERM from end_children: reap the children (TERMed too) so that none is left a zombie, then end.
-(trap 'wait; exit 143' TERM && work) &
+(trap 'wait 2>/dev/null; exit 143' TERM && work) &
 worker=$!
-(alarm "$deadline_s" ALRM $$) </dev/null >/dev/null 2>&1 &
-watchdog=$!
-wait "$worker"
-status=$?
-kill -TERM "$watchdog" 2>/dev/null
-wait "$watchdog" 2>/dev/null
-exit "$status"
+start_watcher "$deadline_s" ALRM $$ "$worker"
+watchdog=$watcher
+wait_for "$worker"
+stop_watcher "$watchdog"
+exit "$waited"
