@@ -409,6 +409,15 @@ arthas_dump() {
     "-Duser.home=$work_dir" -jar "$home/arthas-boot.jar" --arthas-home "$home" --target-ip 127.0.0.1 \
     --telnet-port "$port" --http-port -1 --width 4000 -c "ognl -x 1 '$threads_print'; stop" "$pid" 2>&1)
   rc=$?
+  # Arthas closes its port a moment after `stop` answered: wait (up to 3 s) until it has.
+  tries=0
+  while [ "$tries" -lt 15 ]; do
+    case $(listening_ports) in
+      *" $port "*) sleep_ms 200; tries=$((tries + 1)) ;;
+      *) break ;;
+    esac
+  done
+  [ "$tries" -lt 15 ] || echo "craw: Arthas still listens on 127.0.0.1:$port in the target" >&2
   case $out in
     *'@String['*'Full thread dump'*)
       text=${out#*@String\[}

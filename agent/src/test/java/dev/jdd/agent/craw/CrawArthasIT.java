@@ -116,7 +116,7 @@ class CrawArthasIT {
         Path arthasLogs = Path.of(System.getProperty("user.home"), "logs", "arthas");
         boolean logsBefore = Files.exists(arthasLogs);
         try (HotJvm jvm = HotJvm.start(slimJava, 3, List.of())) {
-            Result r = craw(script, Shell.BUSYBOX, "-n", "10", "-i", "1500", "-p", Long.toString(jvm.pid()))
+            Result r = craw(script, Shell.BUSYBOX, "-n", "50", "-i", "1500", "-p", Long.toString(jvm.pid()))
                     .run(scratch, RUN_LIMIT);
             assertEquals(0, r.exit(), r::toString);
             CrawOutput out = CrawOutput.parse(r.out());
@@ -137,7 +137,7 @@ class CrawArthasIT {
         Path script = scriptWithArthas();
         Path classes = CrawScript.spinnerFor17(scratch.resolve("spinner17"));
         try (PrefixedJvm jvm = PrefixedJvm.start(List.of(), CrawScriptIT.jdk17(), classes, "3")) {
-            Result r = craw(script, Shell.DASH, "-e", "arthas", "-n", "10", "-i", "1000", "-p", Long.toString(jvm.pid))
+            Result r = craw(script, Shell.DASH, "-e", "arthas", "-n", "50", "-i", "1000", "-p", Long.toString(jvm.pid))
                     .env("PATH", Shell.DASH.path(scratch)).run(scratch, RUN_LIMIT);
             assertEquals(0, r.exit(), r::toString);
             CrawOutput out = CrawOutput.parse(r.out());
