@@ -47,7 +47,7 @@ mkdir "$work/craw"
 cp "$root/scripts/craw.sh" "$work/craw/craw.sh"
 
 # The idle JVM: Spinner with 20 parked threads and no hot one.
-"$jdk/bin/java" -Xmx128m -cp "$spinner_cp" dev.jdd.testing.Spinner 20 0 >"$work/target.out" 2>&1 &
+"$jdk/bin/java" -Xmx128m "-Duser.home=$work" -cp "$spinner_cp" dev.jdd.testing.Spinner 20 0 >"$work/target.out" 2>&1 &
 target=$!
 for _ in $(seq 1 100); do
   grep -q '^ready' "$work/target.out" && break

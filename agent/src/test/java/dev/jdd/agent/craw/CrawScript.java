@@ -197,9 +197,16 @@ final class CrawScript {
 
         static PrefixedJvm start(List<String> prefix, Path javaHome, Path classpath, String... args)
                 throws IOException {
+            return start(prefix, javaHome, List.of(), classpath, args);
+        }
+
+        static PrefixedJvm start(List<String> prefix, Path javaHome, List<String> jvmOptions, Path classpath,
+                String... args) throws IOException {
             List<String> cmd = new ArrayList<>(prefix);
             cmd.addAll(List.of(javaHome.resolve("bin/java").toString(), "-Xmx64m", "-XX:+UseSerialGC",
-                    "-XX:-UsePerfData", "-cp", classpath.toString(), "dev.jdd.testing.Spinner"));
+                    "-XX:-UsePerfData"));
+            cmd.addAll(jvmOptions);
+            cmd.addAll(List.of("-cp", classpath.toString(), "dev.jdd.testing.Spinner"));
             cmd.addAll(List.of(args));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
