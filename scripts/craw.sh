@@ -137,18 +137,30 @@ now_cs() {
   echo $((${up%.*} * 100 + 1${up#*.} - 100))
 }
 
-# CPU ticks (utime + stime) of every thread of process $1 as " tid:ticks tid:ticks ... ".
-thread_ticks() {
-  out=" "
-  for st in /proc/"$1"/task/[0-9]*/stat; do
-    { read -r line <"$st"; } 2>/dev/null || continue
+# The newline, for IFS.
+nl='
+'
+
+# Reads utime + stime of every thread of process $1 into variables $2_TID, and the thread ids into $2_tids.
+# One cat for all threads, then only shell builtins: this stays cheap with thousands of threads.
+sample_threads() {
+  sample_var=$2
+  sample_all=$(cat /proc/"$1"/task/[0-9]*/stat 2>/dev/null)
+  sample_tids=
+  set -f
+  IFS=$nl
+  for line in $sample_all; do
+    IFS=' '
     tid=${line%% *}
-    rest=${line##*) }
     # shellcheck disable=SC2086 # field splitting is the point
-    set -- $rest
-    out="$out$tid:$((${12} + ${13})) "
+    set -- ${line##*) }
+    case $tid in '' | *[!0-9]*) continue ;; esac
+    eval "${sample_var}_$tid=$((${12} + ${13}))"
+    sample_tids="$sample_tids $tid"
   done
-  echo "$out"
+  IFS=' 	'"$nl"
+  set +f
+  eval "${sample_var}_tids=\$sample_tids"
 }
 
 # CPU ticks of the whole process $1 (threads that ended included), or nothing when it is gone.
@@ -443,53 +455,59 @@ stat_uid() {
   done <"/proc/$1/status"
 }
 
-# Splits $dump into blocks and keeps those of the ranked threads in block_<tid> and state_<tid>.
+# Keeps the dump's blocks of the ranked threads in block_NID and their states in state_NID. A block is a line
+# starting with '"' and the indented lines after it; lines are split with IFS (no read loop: the dump can be
+# megabytes), so blank lines vanish and a block ends at the next line that is not indented.
 index_dump() {
-  block=
   nid=
-  while IFS= read -r line; do
+  block=
+  set -f
+  IFS=$nl
+  for line in $dump; do
     case $line in
       '"'*)
         keep_block
-        block=$line
-        nid=${line##* nid=}
-        if [ "$nid" = "$line" ]; then
-          nid=
-        else
-          nid=${nid%% *}
-          case $nid in
-            0x | 0x*[!0-9a-fA-F]*) nid= ;;
-            0x*) nid=$((nid)) ;;
-            *[!0-9]* | '') nid= ;;
-          esac
-        fi ;;
-      '')
-        keep_block
-        block=
-        nid= ;;
+        native_id "$line"
+        case $ranked_tids in
+          *" $nid "*) block=$line ;;
+          *) nid= ;;
+        esac ;;
+      [[:space:]]*)
+        [ -z "$nid" ] || block="$block$nl$line" ;;
       *)
-        [ -n "$block" ] && block="$block
-$line" ;;
+        keep_block
+        nid= ;;
     esac
-  done <<EOF
-$dump
-EOF
+  done
+  IFS=' 	'"$nl"
+  set +f
   keep_block
+}
+
+# Sets nid to the native thread id of dump header line $1, in decimal: nid=0x10a4 (JDK <= 20) or nid=4260
+# (JDK 21+); empty when there is none.
+native_id() {
+  nid=${1##* nid=}
+  [ "$nid" != "$1" ] || { nid=; return 0; }
+  nid=${nid%% *}
+  case $nid in
+    0x | 0x*[!0-9a-fA-F]*) nid= ;;
+    0x*) nid=$((nid)) ;;
+    *[!0-9]* | '') nid= ;;
+  esac
 }
 
 keep_block() {
   [ -n "$nid" ] || return 0
-  case $ranked_tids in
-    *" $nid "*)
-      eval "block_$nid=\$block"
-      state=${block#*java.lang.Thread.State: }
-      if [ "$state" = "$block" ]; then
-        state=
-      else
-        state=${state%%[!A-Z_]*}
-      fi
-      eval "state_$nid=\$state" ;;
-  esac
+  eval "block_$nid=\$block"
+  state=${block#*java.lang.Thread.State: }
+  if [ "$state" = "$block" ]; then
+    state=
+  else
+    state=${state%%[!A-Z_]*}
+  fi
+  eval "state_$nid=\$state"
+  nid=
 }
 
 # Everything that samples and dumps. Runs as a child of the main shell, which handles signals.
@@ -518,13 +536,13 @@ work() {
 
   start_cs=$(now_cs)
   for j in $jvms; do
-    eval "before_$j=\$(thread_ticks $j)"
+    sample_threads "$j" "before_$j"
     eval "pbefore_$j=\$(process_ticks $j)"
   done
   sleep_ms "$interval_ms"
   end_cs=$(now_cs)
   for j in $jvms; do
-    eval "after_$j=\$(thread_ticks $j)"
+    sample_threads "$j" "after_$j"
     eval "pafter_$j=\$(process_ticks $j)"
   done
   elapsed_cs=$((end_cs - start_cs))
@@ -549,23 +567,19 @@ work() {
   else
     pid=$1
   fi
-  before='' after=''
-  eval "before=\$before_$pid after=\$after_$pid"
-  [ "$after" != " " ] || { say "process $pid ended during the interval"; exit 3; }
+  tids=''
+  eval "tids=\$after_${pid}_tids"
+  [ -n "$tids" ] || { say "process $pid ended during the interval"; exit 3; }
 
-  # Ranking: ticks over the interval per thread, busiest first, ties by thread id.
+  # Ranking: ticks over the interval per thread, busiest first, ties by thread id. A thread born during the
+  # interval counts from zero.
   lines=
   threads=0
-  for e in $after; do
-    tid=${e%%:*}
-    t2=${e#*:}
-    case $before in
-      *" $tid:"*) t1=${before#* "$tid":}; t1=${t1%% *} ;;
-      *) t1=0 ;;
-    esac
+  for tid in $tids; do
+    t1=0 t2=0
+    eval "t2=\$after_${pid}_$tid t1=\${before_${pid}_$tid:-0}"
     threads=$((threads + 1))
-    lines="$lines$((t2 - t1)) $tid
-"
+    lines="$lines$((t2 - t1)) $tid$nl"
   done
   ranked=$(trap 'wait 2>/dev/null; exit 143' TERM && printf '%s' "$lines" | sort -k1,1nr -k2,2n | head -n "$count")
   ranked_tids=" "
