@@ -137,18 +137,30 @@ now_cs() {
   echo $((${up%.*} * 100 + 1${up#*.} - 100))
 }
 
-# CPU ticks (utime + stime) of every thread of process $1 as " tid:ticks tid:ticks ... ".
-thread_ticks() {
-  out=" "
-  for st in /proc/"$1"/task/[0-9]*/stat; do
-    { read -r line <"$st"; } 2>/dev/null || continue
+# The newline, for IFS.
+nl='
+'
+
+# Reads utime + stime of every thread of process $1 into variables $2_TID, and the thread ids into $2_tids.
+# One cat for all threads, then only shell builtins: this stays cheap with thousands of threads.
+sample_threads() {
+  sample_var=$2
+  sample_all=$(cat /proc/"$1"/task/[0-9]*/stat 2>/dev/null)
+  sample_tids=
+  set -f
+  IFS=$nl
+  for line in $sample_all; do
+    IFS=' '
     tid=${line%% *}
-    rest=${line##*) }
     # shellcheck disable=SC2086 # field splitting is the point
-    set -- $rest
-    out="$out$tid:$((${12} + ${13})) "
+    set -- ${line##*) }
+    case $tid in '' | *[!0-9]*) continue ;; esac
+    eval "${sample_var}_$tid=$((${12} + ${13}))"
+    sample_tids="$sample_tids $tid"
   done
-  echo "$out"
+  IFS=' 	'"$nl"
+  set +f
+  eval "${sample_var}_tids=\$sample_tids"
 }
 
 # CPU ticks of the whole process $1 (threads that ended included), or nothing when it is gone.
@@ -196,21 +208,67 @@ sleep_ms() {
   # In the background, so that a TERM does not make the shell report the foreground job's death.
   sleep "$s.${f#1}" 2>/dev/null &
   nap=$!
-  wait "$nap" && return 0
+  wait "$nap" 2>/dev/null && return 0
   # A sleep that takes whole seconds only.
   sleep $((s + 1)) &
   nap=$!
-  wait "$nap"
+  wait "$nap" 2>/dev/null
 }
 
-# In a subshell: after $1 seconds sends signal $2 to process $3. Ended early with TERM, it ends its sleep.
+# Start time of process $1 (field 22 of its stat; with the pid, it names the process), or nothing when it has
+# ended (gone or a zombie).
+started_at() {
+  { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
+  rest=${line##*) }
+  # shellcheck disable=SC2086
+  set -- $rest
+  [ "$1" != Z ] && echo "${20}"
+}
+
+# In a subshell: after $1 seconds sends signal $2 to process $3, as long as process $4 (started at $5) runs.
+# It looks every second, so it ends by itself soon after $4 does even if the USR2 (or TERM) meant to end it
+# early was lost; ended so, it ends its sleep too.
 alarm() {
-  trap 'kill "$nap" 2>/dev/null; wait "$nap"; exit 1' TERM
-  sleep "$1" &
-  nap=$!
-  wait "$nap" || return 1
+  trap 'kill "$nap" 2>/dev/null; wait "$nap" 2>/dev/null; exit 1' TERM USR2
+  left=$1
+  while [ "$left" -gt 0 ]; do
+    [ "$(started_at "$4")" = "$5" ] || return 1
+    sleep 1 &
+    nap=$!
+    wait "$nap" 2>/dev/null || return 1
+    left=$((left - 1))
+  done
+  [ "$(started_at "$4")" = "$5" ] || return 1
   kill "-$2" "$3" 2>/dev/null
   return 0
+}
+
+# Starts a watcher (pid in $watcher) for process $4: after $1 s it sends $2 to process $3, and with $5 = KILL,
+# KILL 2 s later.
+start_watcher() {
+  guarded=$(started_at "$4") || guarded=gone
+  if [ "$5" = KILL ]; then
+    (alarm "$1" "$2" "$3" "$4" "$guarded" && alarm 2 KILL "$3" "$4" "$guarded") </dev/null >/dev/null 2>&1 &
+  else
+    (alarm "$1" "$2" "$3" "$4" "$guarded") </dev/null >/dev/null 2>&1 &
+  fi
+  watcher=$!
+}
+
+# Stops a watcher: USR2, which no shell here traps before the watcher does (a shell just forked can lose a
+# signal its parent traps), and in any case it ends within a second once what it guards has ended.
+stop_watcher() {
+  kill -USR2 "$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+}
+
+# Waits for child $1 to end, through signals that only interrupt the wait; its status goes to $waited.
+wait_for() {
+  while :; do
+    wait "$1"
+    waited=$?
+    kill -0 "$1" 2>/dev/null || return 0
+  done
 }
 
 # Runs "$@" with stdin from /dev/null for at most $1 seconds: TERM at the deadline, KILL 2 s later.
@@ -220,13 +278,12 @@ limited() {
   shift
   "$@" </dev/null &
   lim_pid=$!
-  (alarm "$secs" TERM "$lim_pid" && alarm 2 KILL "$lim_pid") </dev/null >/dev/null 2>&1 &
-  lim_watch=$!
-  wait "$lim_pid"
-  lim_rc=$?
-  kill -TERM "$lim_watch" 2>/dev/null
-  wait "$lim_watch" 2>/dev/null
-  return $lim_rc
+  start_watcher "$secs" TERM "$lim_pid" "$lim_pid" KILL
+  lim_watch=$watcher
+  wait_for "$lim_pid"
+  lim_rc=$waited
+  stop_watcher "$lim_watch"
+  return "$lim_rc"
 }
 
 # The folder holding the target's java binary, if it can be seen.
@@ -262,11 +319,11 @@ take_dump() {
   case $engine in
     jcmd)
       # shellcheck disable=SC2086 # tool_jvm_opts is a list
-      dump=$(trap 'wait; exit 143' TERM && cd "$work_dir" && limited "$dump_secs" "$tool" $tool_jvm_opts "$pid" Thread.print 2>&1)
+      dump=$(trap 'wait 2>/dev/null; exit 143' TERM && cd "$work_dir" && limited "$dump_secs" "$tool" $tool_jvm_opts "$pid" Thread.print 2>&1)
       rc=$? ;;
     jstack)
       # shellcheck disable=SC2086
-      dump=$(trap 'wait; exit 143' TERM && cd "$work_dir" && limited "$dump_secs" "$tool" $tool_jvm_opts "$pid" 2>&1)
+      dump=$(trap 'wait 2>/dev/null; exit 143' TERM && cd "$work_dir" && limited "$dump_secs" "$tool" $tool_jvm_opts "$pid" 2>&1)
       rc=$? ;;
     arthas)
       dump=$(arthas_dump)
@@ -278,8 +335,8 @@ take_dump() {
   if [ "$rc" -gt 128 ]; then
     fail="$engine did not answer within $dump_secs s"
   else
-    fail=$(trap 'wait; exit 143' TERM && printf '%s\n' "$dump" | grep -i -m 1 -e exception -e error -e denied -e 'not found' -e unable)
-    [ -n "$fail" ] || fail=$(trap 'wait; exit 143' TERM && printf '%s\n' "$dump" | grep -v '^[[:space:]]*$' | tail -n 1)
+    fail=$(trap 'wait 2>/dev/null; exit 143' TERM && printf '%s\n' "$dump" | grep -i -m 1 -e exception -e error -e denied -e 'not found' -e unable)
+    [ -n "$fail" ] || fail=$(trap 'wait 2>/dev/null; exit 143' TERM && printf '%s\n' "$dump" | grep -v '^[[:space:]]*$' | tail -n 1)
     fail="$engine failed (exit $rc): ${fail:-no output}"
   fi
   return 1
@@ -360,10 +417,19 @@ arthas_dump() {
   fi
   threads_print='#m=@java.lang.Class@forName("javax.management.MBeanServerConnection").getMethods().{? #this.getName().equals("invoke")}[0], #m.invoke(@java.lang.management.ManagementFactory@getPlatformMBeanServer(), new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "threadPrint", new Object[]{new String[0]}, new String[]{new String[0].getClass().getName()})'
   # shellcheck disable=SC2016 # Arthas's own syntax, not the shell's
-  out=$(trap 'wait; exit 143' TERM && cd "$work_dir" && limited "$dump_secs" "$java" -XX:-UsePerfData -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx128m \
+  out=$(trap 'wait 2>/dev/null; exit 143' TERM && cd "$work_dir" && limited "$dump_secs" "$java" -XX:-UsePerfData -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx128m \
     "-Duser.home=$work_dir" -jar "$home/arthas-boot.jar" --arthas-home "$home" --target-ip 127.0.0.1 \
     --telnet-port "$port" --http-port -1 --width 4000 -c "ognl -x 1 '$threads_print'; stop" "$pid" 2>&1)
   rc=$?
+  # Arthas closes its port a moment after `stop` answered: wait (up to 3 s) until it has.
+  tries=0
+  while [ "$tries" -lt 15 ]; do
+    case $(listening_ports) in
+      *" $port "*) sleep_ms 200; tries=$((tries + 1)) ;;
+      *) break ;;
+    esac
+  done
+  [ "$tries" -lt 15 ] || echo "craw: Arthas still listens on 127.0.0.1:$port in the target" >&2
   case $out in
     *'@String['*'Full thread dump'*)
       text=${out#*@String\[}
@@ -389,53 +455,59 @@ stat_uid() {
   done <"/proc/$1/status"
 }
 
-# Splits $dump into blocks and keeps those of the ranked threads in block_<tid> and state_<tid>.
+# Keeps the dump's blocks of the ranked threads in block_NID and their states in state_NID. A block is a line
+# starting with '"' and the indented lines after it; lines are split with IFS (no read loop: the dump can be
+# megabytes), so blank lines vanish and a block ends at the next line that is not indented.
 index_dump() {
-  block=
   nid=
-  while IFS= read -r line; do
+  block=
+  set -f
+  IFS=$nl
+  for line in $dump; do
     case $line in
       '"'*)
         keep_block
-        block=$line
-        nid=${line##* nid=}
-        if [ "$nid" = "$line" ]; then
-          nid=
-        else
-          nid=${nid%% *}
-          case $nid in
-            0x | 0x*[!0-9a-fA-F]*) nid= ;;
-            0x*) nid=$((nid)) ;;
-            *[!0-9]* | '') nid= ;;
-          esac
-        fi ;;
-      '')
-        keep_block
-        block=
-        nid= ;;
+        native_id "$line"
+        case $ranked_tids in
+          *" $nid "*) block=$line ;;
+          *) nid= ;;
+        esac ;;
+      [[:space:]]*)
+        [ -z "$nid" ] || block="$block$nl$line" ;;
       *)
-        [ -n "$block" ] && block="$block
-$line" ;;
+        keep_block
+        nid= ;;
     esac
-  done <<EOF
-$dump
-EOF
+  done
+  IFS=' 	'"$nl"
+  set +f
   keep_block
+}
+
+# Sets nid to the native thread id of dump header line $1, in decimal: nid=0x10a4 (JDK <= 20) or nid=4260
+# (JDK 21+); empty when there is none.
+native_id() {
+  nid=${1##* nid=}
+  [ "$nid" != "$1" ] || { nid=; return 0; }
+  nid=${nid%% *}
+  case $nid in
+    0x | 0x*[!0-9a-fA-F]*) nid= ;;
+    0x*) nid=$((nid)) ;;
+    *[!0-9]* | '') nid= ;;
+  esac
 }
 
 keep_block() {
   [ -n "$nid" ] || return 0
-  case $ranked_tids in
-    *" $nid "*)
-      eval "block_$nid=\$block"
-      state=${block#*java.lang.Thread.State: }
-      if [ "$state" = "$block" ]; then
-        state=
-      else
-        state=${state%%[!A-Z_]*}
-      fi
-      eval "state_$nid=\$state" ;;
-  esac
+  eval "block_$nid=\$block"
+  state=${block#*java.lang.Thread.State: }
+  if [ "$state" = "$block" ]; then
+    state=
+  else
+    state=${state%%[!A-Z_]*}
+  fi
+  eval "state_$nid=\$state"
+  nid=
 }
 
 # Everything that samples and dumps. Runs as a child of the main shell, which handles signals.
@@ -464,13 +536,13 @@ work() {
 
   start_cs=$(now_cs)
   for j in $jvms; do
-    eval "before_$j=\$(thread_ticks $j)"
+    sample_threads "$j" "before_$j"
     eval "pbefore_$j=\$(process_ticks $j)"
   done
   sleep_ms "$interval_ms"
   end_cs=$(now_cs)
   for j in $jvms; do
-    eval "after_$j=\$(thread_ticks $j)"
+    sample_threads "$j" "after_$j"
     eval "pafter_$j=\$(process_ticks $j)"
   done
   elapsed_cs=$((end_cs - start_cs))
@@ -495,25 +567,21 @@ work() {
   else
     pid=$1
   fi
-  before='' after=''
-  eval "before=\$before_$pid after=\$after_$pid"
-  [ "$after" != " " ] || { say "process $pid ended during the interval"; exit 3; }
+  tids=''
+  eval "tids=\$after_${pid}_tids"
+  [ -n "$tids" ] || { say "process $pid ended during the interval"; exit 3; }
 
-  # Ranking: ticks over the interval per thread, busiest first, ties by thread id.
+  # Ranking: ticks over the interval per thread, busiest first, ties by thread id. A thread born during the
+  # interval counts from zero.
   lines=
   threads=0
-  for e in $after; do
-    tid=${e%%:*}
-    t2=${e#*:}
-    case $before in
-      *" $tid:"*) t1=${before#* "$tid":}; t1=${t1%% *} ;;
-      *) t1=0 ;;
-    esac
+  for tid in $tids; do
+    t1=0 t2=0
+    eval "t2=\$after_${pid}_$tid t1=\${before_${pid}_$tid:-0}"
     threads=$((threads + 1))
-    lines="$lines$((t2 - t1)) $tid
-"
+    lines="$lines$((t2 - t1)) $tid$nl"
   done
-  ranked=$(trap 'wait; exit 143' TERM && printf '%s' "$lines" | sort -k1,1nr -k2,2n | head -n "$count")
+  ranked=$(trap 'wait 2>/dev/null; exit 143' TERM && printf '%s' "$lines" | sort -k1,1nr -k2,2n | head -n "$count")
   ranked_tids=" "
   # shellcheck disable=SC2086 # pairs of ticks and thread id
   set -- $ranked
@@ -596,12 +664,10 @@ done
 
 deadline_s=$(((interval_ms + 999) / 1000 + 19))
 # A TERM from end_children: reap the children (TERMed too) so that none is left a zombie, then end.
-(trap 'wait; exit 143' TERM && work) &
+(trap 'wait 2>/dev/null; exit 143' TERM && work) &
 worker=$!
-(alarm "$deadline_s" ALRM $$) </dev/null >/dev/null 2>&1 &
-watchdog=$!
-wait "$worker"
-status=$?
-kill -TERM "$watchdog" 2>/dev/null
-wait "$watchdog" 2>/dev/null
-exit "$status"
+start_watcher "$deadline_s" ALRM $$ "$worker"
+watchdog=$watcher
+wait_for "$worker"
+stop_watcher "$watchdog"
+exit "$waited"
