@@ -586,6 +586,8 @@ work() {
   for tid in $tids; do
     t1=0 t2=0
     eval "t2=\$after_${pid}_$tid t1=\${before_${pid}_$tid:-0}"
+    # A thread id reused by a new thread during the interval: count the new thread from zero.
+    [ "$t2" -ge "$t1" ] || t1=0
     threads=$((threads + 1))
     lines="$lines$((t2 - t1)) $tid$nl"
   done
