@@ -37,7 +37,11 @@ hz=$(getconf CLK_TCK)
 work=$(mktemp -d "${TMPDIR:-/tmp}/craw-bench.XXXXXX")
 target=
 cleanup() {
-  [[ -n $target ]] && kill "$target" 2>/dev/null && wait "$target" 2>/dev/null
+  set +e
+  if [[ -n $target ]]; then
+    kill "$target" 2>/dev/null
+    wait "$target" 2>/dev/null
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT

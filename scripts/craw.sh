@@ -127,8 +127,8 @@ shift $((OPTIND - 1))
 # Where an Arthas home may sit: beside the script, when the script is a file (not when read from stdin).
 script_dir=
 case $0 in
-  */craw.sh) [ -f "$0" ] && script_dir=$(cd "${0%/*}" 2>/dev/null && pwd) ;;
-  craw.sh) [ -f "$0" ] && script_dir=$(pwd) ;;
+  */*.sh) [ -f "$0" ] && script_dir=$(cd "${0%/*}" 2>/dev/null && pwd) ;;
+  *.sh) [ -f "$0" ] && script_dir=$(pwd) ;;
 esac
 
 # Real time in centiseconds since boot (date +%N is not in every sh toolbox).
@@ -140,12 +140,20 @@ now_cs() {
 # The newline, for IFS.
 nl='
 '
+have_cat=$(command -v cat 2>/dev/null)
 
 # Reads utime + stime of every thread of process $1 into variables $2_TID, and the thread ids into $2_tids.
 # One cat for all threads, then only shell builtins: this stays cheap with thousands of threads.
 sample_threads() {
   sample_var=$2
-  sample_all=$(cat /proc/"$1"/task/[0-9]*/stat 2>/dev/null)
+  if [ -n "$have_cat" ]; then
+    sample_all=$(cat /proc/"$1"/task/[0-9]*/stat 2>/dev/null)
+  else
+    sample_all=
+    for st in /proc/"$1"/task/[0-9]*/stat; do
+      { read -r line <"$st"; } 2>/dev/null && sample_all="$sample_all$line$nl"
+    done
+  fi
   sample_tids=
   set -f
   IFS=$nl
@@ -326,7 +334,7 @@ take_dump() {
       dump=$(trap 'wait 2>/dev/null; exit 143' TERM && cd "$work_dir" && limited "$dump_secs" "$tool" $tool_jvm_opts "$pid" 2>&1)
       rc=$? ;;
     arthas)
-      dump=$(arthas_dump)
+      dump=$(trap 'wait 2>/dev/null; exit 143' TERM && arthas_dump)
       rc=$? ;;
   esac
   case $dump in
@@ -578,6 +586,8 @@ work() {
   for tid in $tids; do
     t1=0 t2=0
     eval "t2=\$after_${pid}_$tid t1=\${before_${pid}_$tid:-0}"
+    # A thread id reused by a new thread during the interval: count the new thread from zero.
+    [ "$t2" -ge "$t1" ] || t1=0
     threads=$((threads + 1))
     lines="$lines$((t2 - t1)) $tid$nl"
   done

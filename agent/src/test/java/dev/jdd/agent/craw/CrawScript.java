@@ -26,7 +26,7 @@ import javax.tools.ToolProvider;
 final class CrawScript {
     /** Busybox applets craw.sh may use; a PATH of only these is what an Alpine-like container offers. */
     private static final List<String> BUSYBOX_APPLETS = List.of(
-            "sh", "sort", "head", "tail", "sleep", "grep", "readlink", "ls", "rm", "mkdir", "ln", "chmod", "chown",
+            "sh", "cat", "sort", "head", "tail", "sleep", "grep", "readlink", "ls", "rm", "mkdir", "ln", "chmod", "chown",
             "id", "sed");
 
     private CrawScript() {
