@@ -103,6 +103,7 @@ count=50
 interval_ms=2000
 pid=
 engine=auto
+engine_chosen=
 append_dump=0
 while getopts n:i:p:e:ah opt; do
   case $opt in
@@ -519,6 +520,34 @@ keep_block() {
 }
 
 # Everything that samples and dumps. Runs as a child of the main shell, which handles signals.
+# Picks the dump tool for $pid (sets engine, tool and bin_dir) or exits 4. Called before sampling whenever the
+# JVM is already known, so that a container without a tool costs no interval (the agent then turns to the node
+# engine at once).
+choose_engine() {
+  bin_dir=$(java_bin_dir "$pid")
+  case $engine in
+    auto)
+      if tool=$(find_tool jcmd); then
+        engine=jcmd
+      elif tool=$(find_tool jstack); then
+        engine=jstack
+      elif [ -n "$script_dir" ] && [ -f "$script_dir/arthas/arthas-boot.jar" ]; then
+        engine=arthas
+      else
+        say "no jcmd or jstack (looked beside the JVM's java${bin_dir:+ in $bin_dir}, under JAVA_HOME, on PATH) and no arthas/ beside the script"
+        exit 4
+      fi ;;
+    jcmd | jstack)
+      tool=$(find_tool "$engine") || { say "no $engine beside the JVM's java, under JAVA_HOME or on PATH"; exit 4; } ;;
+    arthas)
+      if [ -z "$script_dir" ] || [ ! -f "$script_dir/arthas/arthas-boot.jar" ]; then
+        say "no arthas/arthas-boot.jar beside the script${script_dir:+ ($script_dir)}"
+        exit 4
+      fi ;;
+  esac
+  engine_chosen=1
+}
+
 work() {
   run_start_cs=$(now_cs)
   budget_cs=$((((interval_ms + 999) / 1000 + 18) * 100))
@@ -541,6 +570,10 @@ work() {
     jvms=$(find_jvms)
     [ -n "$jvms" ] || { say "no JVM found in /proc"; exit 3; }
   fi
+  case $jvms in
+    *' '* | *"$nl"*) ;;
+    *) pid=$jvms && choose_engine ;;
+  esac
 
   start_cs=$(now_cs)
   for j in $jvms; do
@@ -600,31 +633,10 @@ work() {
     shift 2
   done
 
-  bin_dir=$(java_bin_dir "$pid")
   # The dump gets what is left of interval + 18 s (the main shell gives up at interval + 19 s).
   dump_secs=$(((run_start_cs + budget_cs - $(now_cs)) / 100))
   [ "$dump_secs" -ge 3 ] || dump_secs=3
-  case $engine in
-    auto)
-      if tool=$(find_tool jcmd); then
-        engine=jcmd
-      elif tool=$(find_tool jstack); then
-        engine=jstack
-      elif [ -n "$script_dir" ] && [ -f "$script_dir/arthas/arthas-boot.jar" ]; then
-        engine=arthas
-      else
-        say "no jcmd or jstack (looked beside the JVM's java${bin_dir:+ in $bin_dir}, under JAVA_HOME, on PATH) and no arthas/ beside the script"
-        exit 4
-      fi ;;
-    jcmd | jstack)
-      tool=$(find_tool "$engine") || { say "no $engine beside the JVM's java, under JAVA_HOME or on PATH"; exit 4; } ;;
-    arthas)
-      if [ -z "$script_dir" ] || [ ! -f "$script_dir/arthas/arthas-boot.jar" ]; then
-        say "no arthas/arthas-boot.jar beside the script${script_dir:+ ($script_dir)}"
-        exit 4
-      fi ;;
-  esac
-
+  [ -n "$engine_chosen" ] || choose_engine
   take_dump || { say "$fail"; exit 5; }
   index_dump
 
