@@ -140,7 +140,7 @@ class CrawArthasIT {
     void arthasEngineOnJdk17MatchesHexNativeIds() throws Exception {
         Path script = scriptWithArthas();
         Path home = Files.createDirectories(scratch.resolve("target-home"));
-        try (HotJvm jvm = HotJvm.start(CrawScriptIT.jdk17(), 3, List.of("-XX:-UsePerfData", "-Duser.home=" + home))) {
+        try (HotJvm jvm = HotJvm.start(Jdks.require(17), 3, List.of("-XX:-UsePerfData", "-Duser.home=" + home))) {
             Result r = craw(script, Shell.DASH, "-e", "arthas", "-n", "50", "-i", "1000", "-p", Long.toString(jvm.pid()))
                     .env("PATH", Shell.DASH.path(scratch)).run(scratch, RUN_LIMIT);
             assertEquals(0, r.exit(), r::toString);

@@ -18,7 +18,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -72,12 +71,6 @@ class CrawScriptIT {
         assertEmpty(tmp);
     }
 
-    static Path jdk17() {
-        Optional<Path> home = Jdks.find(17);
-        assumeTrue(home.isPresent(), "no JDK 17 with jcmd under /usr/lib/jvm");
-        return home.get();
-    }
-
     static Stream<Arguments> jdksAndShells() {
         List<Arguments> all = new ArrayList<>();
         for (Shell shell : Shell.values()) {
@@ -88,14 +81,14 @@ class CrawScriptIT {
     }
 
     private static Path jdk(int feature) {
-        return feature == 17 ? jdk17() : Jdks.current();
+        return feature == 17 ? Jdks.require(17) : Jdks.current();
     }
 
     @ParameterizedTest(name = "JDK {0}, {1}")
     @MethodSource("jdksAndShells")
     void ranksTheHotThreadFirstWithItsStack(int feature, Shell shell) throws Exception {
         try (HotJvm jvm = HotJvm.start(jdk(feature), 3, List.of("-XX:-UsePerfData"))) {
-            long hotTid = tidNamed(jvm.pid(), "hot-spinner");
+            long hotTid = HotJvm.tidNamed(jvm.pid(), "hot-spinner");
             long ticksBefore = ticks(jvm.pid(), hotTid);
             long start = System.nanoTime();
             Result r = craw(shell, "-n", "50", "-i", "1500", "-p", Long.toString(jvm.pid())).run(scratch, RUN_LIMIT);
@@ -144,18 +137,6 @@ class CrawScriptIT {
             assertTrue(out.fullDump().isEmpty());
         }
         assertTmpEmpty();
-    }
-
-    /** The native id of the thread called {@code name} in process {@code pid}. */
-    static long tidNamed(long pid, String name) throws IOException {
-        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path task : tasks.toList()) {
-                if (Files.readString(task.resolve("comm")).strip().equals(name)) {
-                    return Long.parseLong(task.getFileName().toString());
-                }
-            }
-        }
-        throw new AssertionError("no thread " + name + " in " + pid);
     }
 
     /** utime + stime of one thread, in clock ticks (USER_HZ, 100 on Linux). */
@@ -385,7 +366,7 @@ class CrawScriptIT {
         assumeTrue(CrawScript.root(), "needs root to run the JVM and the script as user nobody");
         List<String> nobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
-        try (HotJvm jvm = HotJvm.start(nobody, jdk17(), 3, List.of("-XX:-UsePerfData"))) {
+        try (HotJvm jvm = HotJvm.start(nobody, Jdks.require(17), 3, List.of("-XX:-UsePerfData"))) {
             List<String> cmd = new ArrayList<>(nobody);
             cmd.addAll(shell.command());
             cmd.addAll(List.of(script.toString(), "-n", "50", "-i", "1000", "-p", Long.toString(jvm.pid())));
