@@ -114,16 +114,6 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
                 runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
     }
 
-    public AgentConfig withRetention(long retentionBytes, Duration retentionAge) {
-        return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
-    }
-
-    public AgentConfig withShutdownGrace(Duration shutdownGrace) {
-        return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
-    }
-
     public AgentConfig withEngine(String engine) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
                 runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);

@@ -1,23 +1,20 @@
 package dev.jdd.agent;
 
+import dev.jdd.common.Histogram;
 import dev.jdd.common.Outcome;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /** Counters for {@code /metrics}, rendered as Prometheus text by hand (no metrics library needed for five series). */
 public final class AgentMetrics {
-    private static final double[] BUCKETS = {0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120};
-
     private final Map<Outcome, LongAdder> admissions = new EnumMap<>(Outcome.class);
     private final Map<String, LongAdder> captures = new LinkedHashMap<>();
-    private final AtomicLong[] durationBuckets = new AtomicLong[BUCKETS.length];
-    private final AtomicLong durationCount = new AtomicLong();
-    private final AtomicLong durationMillis = new AtomicLong();
+    private final Histogram duration = new Histogram("jdd_agent_capture_duration_seconds",
+            "Time a capture ran (from its slot to its file).", 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120);
 
     public AgentMetrics() {
         for (Outcome o : Outcome.values()) {
@@ -25,9 +22,6 @@ public final class AgentMetrics {
         }
         for (String o : CaptureResult.OUTCOMES) {
             captures.put(o, new LongAdder());
-        }
-        for (int i = 0; i < BUCKETS.length; i++) {
-            durationBuckets[i] = new AtomicLong();
         }
     }
 
@@ -37,14 +31,7 @@ public final class AgentMetrics {
 
     void captured(String outcome, Duration took) {
         captures.get(outcome).increment();
-        double seconds = took.toMillis() / 1000.0;
-        for (int i = 0; i < BUCKETS.length; i++) {
-            if (seconds <= BUCKETS[i]) {
-                durationBuckets[i].incrementAndGet();
-            }
-        }
-        durationCount.incrementAndGet();
-        durationMillis.addAndGet(took.toMillis());
+        duration.observe(took);
     }
 
     long admissions(Outcome outcome) {
@@ -69,16 +56,7 @@ public final class AgentMetrics {
         out.append("# TYPE jdd_agent_captures_total counter\n");
         captures.forEach((o, n) -> out.append("jdd_agent_captures_total{outcome=\"").append(o).append("\"} ")
                 .append(n.sum()).append('\n'));
-        out.append("# HELP jdd_agent_capture_duration_seconds Time a capture ran (from its slot to its file).\n");
-        out.append("# TYPE jdd_agent_capture_duration_seconds histogram\n");
-        for (int i = 0; i < BUCKETS.length; i++) {
-            out.append("jdd_agent_capture_duration_seconds_bucket{le=\"").append(BUCKETS[i]).append("\"} ")
-                    .append(durationBuckets[i].get()).append('\n');
-        }
-        long count = durationCount.get();
-        out.append("jdd_agent_capture_duration_seconds_bucket{le=\"+Inf\"} ").append(count).append('\n');
-        out.append("jdd_agent_capture_duration_seconds_sum ").append(durationMillis.get() / 1000.0).append('\n');
-        out.append("jdd_agent_capture_duration_seconds_count ").append(count).append('\n');
+        duration.render(out);
         gauge(out, "jdd_agent_slots_in_use", "Captures running now.", scheduler::running);
         gauge(out, "jdd_agent_slots", "Capture slots (--slots).", scheduler::slots);
         gauge(out, "jdd_agent_queue_depth", "Captures waiting for a slot.", scheduler::queued);

@@ -31,6 +31,10 @@ final class Capture {
 
     /** namespace/pod/container: what in-progress and cooldown are keyed by. */
     String key() {
+        return key(namespace, pod, container);
+    }
+
+    static String key(String namespace, String pod, String container) {
         return namespace + "/" + pod + "/" + container;
     }
 

@@ -31,6 +31,10 @@ record CaptureResult(String outcome, String containerId, String engine, Integer 
 
     /** Whether the capture reached the container, so that the cooldown applies to it. */
     boolean reachedContainer() {
+        return reachedContainer(outcome);
+    }
+
+    static boolean reachedContainer(String outcome) {
         return outcome.equals(OK) || outcome.equals(FAILED) || outcome.equals(TIMED_OUT);
     }
 }

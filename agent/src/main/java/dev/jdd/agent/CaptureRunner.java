@@ -76,15 +76,15 @@ final class CaptureRunner {
         Target target = found.get();
         try {
             if (engine.equals("node")) {
-                return node(capture, target, "", new byte[0]);
+                return captureFromNode(capture, target, "", new byte[0]);
             }
             if (engine.equals("auto") && nodeEngine.lacksShell(target.hostPid())) {
-                return node(capture, target, "the container has no shell (no /bin/sh in its filesystem)", new byte[0]);
+                return captureFromNode(capture, target, "the container has no shell (no /bin/sh in its filesystem)", new byte[0]);
             }
-            ExecResult exec = script(capture, target);
+            ExecResult exec = runScript(capture, target);
             String why = engine.equals("auto") ? scriptCannotWork(exec) : null;
             if (why != null) {
-                return node(capture, target, why, exec.stderr());
+                return captureFromNode(capture, target, why, exec.stderr());
             }
             return finished(capture, target, exec, SCRIPT);
         } catch (InterruptedException e) {
@@ -97,7 +97,7 @@ final class CaptureRunner {
     }
 
     /** craw.sh in the target: copied in (or fed on stdin), run, and what was copied removed again. */
-    private ExecResult script(Capture capture, Target target) throws InterruptedException {
+    private ExecResult runScript(Capture capture, Target target) throws InterruptedException {
         String log = capture.log(node);
         String folder = null;
         try {
@@ -143,7 +143,7 @@ final class CaptureRunner {
      * The node engine on the target's main process. {@code why} (empty for {@code --engine=node}) says why the
      * script did not do it; the diagnostics keep the script's stderr, then that reason, then the engine's own.
      */
-    private CaptureResult node(Capture capture, Target target, String why, byte[] scriptStderr)
+    private CaptureResult captureFromNode(Capture capture, Target target, String why, byte[] scriptStderr)
             throws InterruptedException {
         String log = capture.log(node);
         LOG.info(log + (why.isEmpty() ? "" : why + "; ") + "node engine on host pid " + target.hostPid());
@@ -174,21 +174,21 @@ final class CaptureRunner {
         String log = capture.log(node);
         String stdout = new String(exec.stdout(), StandardCharsets.UTF_8);
         Matcher m = ENGINE.matcher(stdout);
-        String engine = m.find() ? m.group(1) : what.equals(SCRIPT) ? null : NodeCapture.ENGINE;
+        String dumpEngine = m.find() ? m.group(1) : what.equals(SCRIPT) ? null : NodeCapture.ENGINE;
         if (exec.timedOut()) {
             LOG.warning(log + what + " timed out after " + execTimeout.toMillis() + " ms and was ended");
-            return new CaptureResult(CaptureResult.TIMED_OUT, target.id(), engine, null, clock.instant(), exec.stdout(),
+            return new CaptureResult(CaptureResult.TIMED_OUT, target.id(), dumpEngine, null, clock.instant(), exec.stdout(),
                     exec.stderr(), what + " did not finish within --exec-timeout=" + execTimeout.toMillis() + "ms and was ended");
         }
         if (exec.exitCode() != 0) {
             String why = what.equals(SCRIPT) ? what + " exited with " + exec.exitCode() + describe(exec.exitCode())
                     : what + " failed with exit code " + exec.exitCode() + describe(exec.exitCode()) + ": " + lastLine(exec.stderr());
             LOG.warning(log + why);
-            return new CaptureResult(CaptureResult.FAILED, target.id(), engine, exec.exitCode(), clock.instant(),
+            return new CaptureResult(CaptureResult.FAILED, target.id(), dumpEngine, exec.exitCode(), clock.instant(),
                     exec.stdout(), exec.stderr(), why);
         }
-        LOG.info(log + "ok, engine " + engine + ", " + exec.stdout().length + " bytes");
-        return new CaptureResult(CaptureResult.OK, target.id(), engine, 0, clock.instant(), exec.stdout(), exec.stderr(), null);
+        LOG.info(log + "ok, engine " + dumpEngine + ", " + exec.stdout().length + " bytes");
+        return new CaptureResult(CaptureResult.OK, target.id(), dumpEngine, 0, clock.instant(), exec.stdout(), exec.stderr(), null);
     }
 
     /** The runtime failed mid-capture: not-found when the container went away meanwhile, else error. */

@@ -83,13 +83,13 @@ public final class CaptureScheduler {
     private void restoreCooldowns() {
         Instant since = clock.instant().minus(cooldown);
         for (CaptureInfo info : store.all()) {
-            if (info.end() == null || !List.of(CaptureResult.OK, CaptureResult.FAILED, CaptureResult.TIMED_OUT).contains(info.outcome())) {
+            if (info.end() == null || info.outcome() == null || !CaptureResult.reachedContainer(info.outcome())) {
                 continue;
             }
             try {
                 Instant end = Instant.parse(info.end());
                 if (end.isAfter(since)) {
-                    lastCapture.put(info.namespace() + "/" + info.pod() + "/" + info.container(), new LastCapture(info.captureId(), end));
+                    lastCapture.put(Capture.key(info.namespace(), info.pod(), info.container()), new LastCapture(info.captureId(), end));
                 }
             } catch (DateTimeParseException e) {
                 // a hand-edited header: no cooldown from it
@@ -112,7 +112,7 @@ public final class CaptureScheduler {
         if (problem != null) {
             return Admission.invalid(problem);
         }
-        String key = request.namespace() + "/" + request.pod() + "/" + request.container();
+        String key = Capture.key(request.namespace(), request.pod(), request.container());
         synchronized (this) {
             Admission early = early(key);
             if (early != null) {

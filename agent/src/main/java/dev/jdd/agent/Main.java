@@ -5,11 +5,11 @@ import dev.jdd.agent.local.LocalRuntime;
 import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.common.ConfigException;
 import dev.jdd.common.Flags;
+import dev.jdd.common.OneLineLogging;
 import io.helidon.webserver.http.HttpRouting;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.util.logging.Logger;
 
 /** {@code java -jar jdd-agent.jar --token=... [--runtime=local] ...}: reads the flags, wires the agent, stops it on SIGTERM. */
 public final class Main {
@@ -17,7 +17,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        AgentLogging.install();
+        OneLineLogging.install();
         AgentConfig config;
         try {
             config = AgentConfig.from(Flags.parse(args, System.getenv()), System.getenv());
@@ -47,9 +47,8 @@ public final class Main {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();
-            AgentLogging.flush();
+            OneLineLogging.flush();
         }, "jdd-shutdown"));
-        Logger.getLogger(Main.class.getName()).fine("started");
     }
 
     /** The agent's routes, shared by {@link #main} and the tests. {@code token} null means no token check (--insecure). */

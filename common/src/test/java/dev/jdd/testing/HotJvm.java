@@ -5,10 +5,12 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** A real child JVM running {@link Spinner}: one hot thread, some idle ones. Close it to kill it. */
 public final class HotJvm implements AutoCloseable {
@@ -63,6 +65,22 @@ public final class HotJvm implements AutoCloseable {
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The native id of the thread called {@code name} in process {@code pid} (a HotJvm's, or one in a container). */
+    public static long tidNamed(long pid, String name) throws IOException {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (Files.readString(task.resolve("comm")).strip().equals(name)) {
+                        return Long.parseLong(task.getFileName().toString());
+                    }
+                } catch (IOException e) {
+                    // that thread ended meanwhile (the JVM starts and ends compiler threads as it needs them)
+                }
+            }
+        }
+        throw new AssertionError("no thread " + name + " in " + pid);
     }
 
     public long pid() {

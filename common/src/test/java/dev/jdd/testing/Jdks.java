@@ -1,5 +1,7 @@
 package dev.jdd.testing;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +32,13 @@ public final class Jdks {
         } catch (IOException e) {
             return Optional.empty();
         }
+    }
+
+    /** A JDK home of exactly this feature version; the test is skipped (not failed) where none is installed. */
+    public static Path require(int feature) {
+        Optional<Path> home = find(feature);
+        assumeTrue(home.isPresent(), "no JDK " + feature + " with jcmd under /usr/lib/jvm");
+        return home.get();
     }
 
     /** The feature version from the home's {@code release} file, or -1. */

@@ -155,10 +155,6 @@ public final class AgentClient {
     private record Answer(int status, byte[] body) {
     }
 
-    private Answer send(HttpRequest req) throws AgentUnreachableException, InterruptedException {
-        return send(req, MAX_ANSWER_BYTES);
-    }
-
     private Answer send(HttpRequest req, int maxBytes) throws AgentUnreachableException, InterruptedException {
         HttpResponse<byte[]> res;
         try {

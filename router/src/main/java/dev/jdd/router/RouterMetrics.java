@@ -1,7 +1,9 @@
 package dev.jdd.router;
 
+import dev.jdd.common.Histogram;
 import dev.jdd.common.Outcome;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,19 +11,10 @@ import java.util.concurrent.atomic.LongAdder;
 
 /** Prometheus text exposition, by hand: webhooks by format and status, targets by outcome, forward latency. */
 public final class RouterMetrics {
-    private static final double[] BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-
     private final Map<String, LongAdder> webhooks = new ConcurrentHashMap<>();
     private final Map<Outcome, LongAdder> targets = new ConcurrentHashMap<>();
-    private final LongAdder[] latencyBuckets = new LongAdder[BUCKETS.length];
-    private final LongAdder latencyCount = new LongAdder();
-    private final LongAdder latencyNanos = new LongAdder();
-
-    public RouterMetrics() {
-        for (int i = 0; i < BUCKETS.length; i++) {
-            latencyBuckets[i] = new LongAdder();
-        }
-    }
+    private final Histogram forwardLatency = new Histogram("jdd_router_forward_seconds",
+            "Time for one agent to answer a capture request.", 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10);
 
     /** @param format the wire name, or {@code unknown} when the body was refused before its shape was known */
     public void webhook(String format, int status) {
@@ -33,14 +26,7 @@ public final class RouterMetrics {
     }
 
     public void forwardLatency(long nanos) {
-        double seconds = nanos / 1e9;
-        for (int i = 0; i < BUCKETS.length; i++) {
-            if (seconds <= BUCKETS[i]) {
-                latencyBuckets[i].increment();
-            }
-        }
-        latencyCount.increment();
-        latencyNanos.add(nanos);
+        forwardLatency.observe(Duration.ofNanos(nanos));
     }
 
     public String text() {
@@ -58,14 +44,7 @@ public final class RouterMetrics {
             LongAdder v = targets.get(o);
             sb.append("jdd_router_targets_total{outcome=\"").append(o.wire()).append("\"} ").append(v == null ? 0 : v.sum()).append('\n');
         }
-        sb.append("# HELP jdd_router_forward_seconds Time for one agent to answer a capture request.\n");
-        sb.append("# TYPE jdd_router_forward_seconds histogram\n");
-        for (int i = 0; i < BUCKETS.length; i++) {
-            sb.append("jdd_router_forward_seconds_bucket{le=\"").append(BUCKETS[i]).append("\"} ").append(latencyBuckets[i].sum()).append('\n');
-        }
-        sb.append("jdd_router_forward_seconds_bucket{le=\"+Inf\"} ").append(latencyCount.sum()).append('\n');
-        sb.append("jdd_router_forward_seconds_sum ").append(latencyNanos.sum() / 1e9).append('\n');
-        sb.append("jdd_router_forward_seconds_count ").append(latencyCount.sum()).append('\n');
+        forwardLatency.render(sb);
         return sb.toString();
     }
 }

@@ -119,9 +119,9 @@ public final class SenderAuth {
             if (age > config.webhookHmacMaxAge().toSeconds()) {
                 return "signature timestamp is too old or in the future";
             }
-            expected = hmac((timestamp.strip() + ":").getBytes(StandardCharsets.UTF_8), body);
+            expected = hmac(config.webhookHmacSecret(), timestamp.strip(), body);
         } else {
-            expected = hmac(new byte[0], body);
+            expected = hmac(config.webhookHmacSecret(), null, body);
         }
         byte[] given;
         try {
@@ -136,28 +136,22 @@ public final class SenderAuth {
         return MessageDigest.isEqual(expected, given) ? null : "bad signature";
     }
 
-    private byte[] hmac(byte[] prefix, byte[] body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(config.webhookHmacSecret().getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            mac.update(prefix);
-            return mac.doFinal(body);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
-        }
-    }
-
     /** What Grafana puts into the signature header (also used by tests and the docs' example). */
     public static String grafanaSignature(String secret, String timestampOrNull, byte[] body) {
+        return HexFormat.of().formatHex(hmac(secret, timestampOrNull, body));
+    }
+
+    /** HMAC-SHA256 of {@code "<timestamp>:" + body}, or of the body alone without a timestamp, as Grafana signs. */
+    private static byte[] hmac(String secret, String timestampOrNull, byte[] body) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
             if (timestampOrNull != null) {
                 mac.update((timestampOrNull + ":").getBytes(StandardCharsets.UTF_8));
             }
-            return HexFormat.of().formatHex(mac.doFinal(body));
+            return mac.doFinal(body);
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
         }
     }
 }

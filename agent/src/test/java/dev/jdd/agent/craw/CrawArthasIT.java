@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jdd.agent.craw.CrawOutput.Ranked;
-import dev.jdd.agent.craw.CrawScript.PrefixedJvm;
 import dev.jdd.agent.craw.CrawScript.Result;
 import dev.jdd.agent.craw.CrawScript.Run;
 import dev.jdd.agent.craw.CrawScript.Shell;
@@ -140,17 +139,15 @@ class CrawArthasIT {
     @Test
     void arthasEngineOnJdk17MatchesHexNativeIds() throws Exception {
         Path script = scriptWithArthas();
-        Path classes = CrawScript.spinnerFor17(scratch.resolve("spinner17"));
         Path home = Files.createDirectories(scratch.resolve("target-home"));
-        try (PrefixedJvm jvm = PrefixedJvm.start(List.of(), CrawScriptIT.jdk17(), List.of("-Duser.home=" + home),
-                classes, "3")) {
-            Result r = craw(script, Shell.DASH, "-e", "arthas", "-n", "50", "-i", "1000", "-p", Long.toString(jvm.pid))
+        try (HotJvm jvm = HotJvm.start(Jdks.require(17), 3, List.of("-XX:-UsePerfData", "-Duser.home=" + home))) {
+            Result r = craw(script, Shell.DASH, "-e", "arthas", "-n", "50", "-i", "1000", "-p", Long.toString(jvm.pid()))
                     .env("PATH", Shell.DASH.path(scratch)).run(scratch, RUN_LIMIT);
             assertEquals(0, r.exit(), r::toString);
             CrawOutput out = CrawOutput.parse(r.out());
             assertEquals("arthas", out.header().get("engine"));
             assertHotSpinnerWithStack(out, "nid=0x" + Long.toHexString(out.ranked().getFirst().tid()) + " ");
-            assertEquals(Set.of(), listeningSockets(jvm.pid), "Arthas left a port open in the target");
+            assertEquals(Set.of(), listeningSockets(jvm.pid()), "Arthas left a port open in the target");
         }
         assertTmpEmpty();
     }

@@ -2,11 +2,8 @@ package dev.jdd.agent.craw;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,9 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 
 /** Runs craw.sh the way the agent does: copied into a fresh folder, started with a plain POSIX shell. */
 final class CrawScript {
@@ -183,70 +177,6 @@ final class CrawScript {
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             return new Result(p.exitValue(), Files.readString(out), Files.readString(err), took);
         }
-    }
-
-    /** A Spinner JVM started with a command prefix (e.g. setpriv to run it as another user). */
-    static final class PrefixedJvm implements AutoCloseable {
-        final Process process;
-        final long pid;
-
-        private PrefixedJvm(Process process, long pid) {
-            this.process = process;
-            this.pid = pid;
-        }
-
-        static PrefixedJvm start(List<String> prefix, Path javaHome, Path classpath, String... args)
-                throws IOException {
-            return start(prefix, javaHome, List.of(), classpath, args);
-        }
-
-        static PrefixedJvm start(List<String> prefix, Path javaHome, List<String> jvmOptions, Path classpath,
-                String... args) throws IOException {
-            List<String> cmd = new ArrayList<>(prefix);
-            cmd.addAll(List.of(javaHome.resolve("bin/java").toString(), "-Xmx64m", "-XX:+UseSerialGC",
-                    "-XX:-UsePerfData"));
-            cmd.addAll(jvmOptions);
-            cmd.addAll(List.of("-cp", classpath.toString(), "dev.jdd.testing.Spinner"));
-            cmd.addAll(List.of(args));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            String line = out.readLine();
-            if (line == null || !line.startsWith("ready ")) {
-                p.destroyForcibly();
-                throw new IOException("Spinner did not start: " + cmd + ": " + line);
-            }
-            return new PrefixedJvm(p, Long.parseLong(line.substring(6).trim()));
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
-        }
-    }
-
-    /**
-     * Spinner compiled for Java 17 into {@code dir}, readable by every user: the common test-jar is built for
-     * release 21, which a JDK 17 cannot load, and the build folders may be private to root.
-     */
-    static Path spinnerFor17(Path dir) throws IOException {
-        Path source = Path.of("../common/src/test/java/dev/jdd/testing/Spinner.java").toAbsolutePath().normalize();
-        if (!Files.isRegularFile(source)) {
-            throw new IllegalStateException("Spinner's source is not at " + source);
-        }
-        Files.createDirectories(dir);
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        int rc = javac.run(null, log, log, "--release", "17", "-d", dir.toString(), source.toString());
-        if (rc != 0) {
-            throw new IllegalStateException("javac failed: " + log);
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.toList()) {
-                worldReadable(p);
-            }
-        }
-        return dir;
     }
 
     /** Is this test JVM running as root (needed to switch users and to make namespaces)? */

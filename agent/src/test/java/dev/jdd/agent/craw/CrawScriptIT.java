@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jdd.agent.craw.CrawOutput.Ranked;
-import dev.jdd.agent.craw.CrawScript.PrefixedJvm;
 import dev.jdd.agent.craw.CrawScript.Result;
 import dev.jdd.agent.craw.CrawScript.Run;
 import dev.jdd.agent.craw.CrawScript.Shell;
@@ -19,7 +18,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -73,12 +71,6 @@ class CrawScriptIT {
         assertEmpty(tmp);
     }
 
-    static Path jdk17() {
-        Optional<Path> home = Jdks.find(17);
-        assumeTrue(home.isPresent(), "no JDK 17 with jcmd under /usr/lib/jvm");
-        return home.get();
-    }
-
     static Stream<Arguments> jdksAndShells() {
         List<Arguments> all = new ArrayList<>();
         for (Shell shell : Shell.values()) {
@@ -89,25 +81,24 @@ class CrawScriptIT {
     }
 
     private static Path jdk(int feature) {
-        return feature == 17 ? jdk17() : Jdks.current();
+        return feature == 17 ? Jdks.require(17) : Jdks.current();
     }
 
     @ParameterizedTest(name = "JDK {0}, {1}")
     @MethodSource("jdksAndShells")
     void ranksTheHotThreadFirstWithItsStack(int feature, Shell shell) throws Exception {
-        Path classes = feature == 17 ? CrawScript.spinnerFor17(scratch.resolve("spinner17")) : HotJvm.classpath();
-        try (PrefixedJvm jvm = PrefixedJvm.start(List.of(), jdk(feature), classes, "3")) {
-            long hotTid = tidNamed(jvm.pid, "hot-spinner");
-            long ticksBefore = ticks(jvm.pid, hotTid);
+        try (HotJvm jvm = HotJvm.start(jdk(feature), 3, List.of("-XX:-UsePerfData"))) {
+            long hotTid = HotJvm.tidNamed(jvm.pid(), "hot-spinner");
+            long ticksBefore = ticks(jvm.pid(), hotTid);
             long start = System.nanoTime();
-            Result r = craw(shell, "-n", "50", "-i", "1500", "-p", Long.toString(jvm.pid)).run(scratch, RUN_LIMIT);
-            double seen = 100.0 * (ticks(jvm.pid, hotTid) - ticksBefore) / 100.0 / ((System.nanoTime() - start) / 1e9);
+            Result r = craw(shell, "-n", "50", "-i", "1500", "-p", Long.toString(jvm.pid())).run(scratch, RUN_LIMIT);
+            double seen = 100.0 * (ticks(jvm.pid(), hotTid) - ticksBefore) / 100.0 / ((System.nanoTime() - start) / 1e9);
 
             assertEquals(0, r.exit(), r::toString);
             assertEquals(List.of(), r.errLines(), r::toString);
             CrawOutput out = CrawOutput.parse(r.out());
             assertEquals("# jdd-capture: 1", out.headerLines().get(0));
-            assertEquals("# pid: " + jvm.pid, out.headerLines().get(1));
+            assertEquals("# pid: " + jvm.pid(), out.headerLines().get(1));
             assertEquals("# engine: jcmd", out.headerLines().get(2));
             assertEquals("# interval-ms: 1500", out.headerLines().get(3));
             assertTrue(out.headerLines().get(4).matches("# threads: \\d+"), out.headerLines()::toString);
@@ -146,18 +137,6 @@ class CrawScriptIT {
             assertTrue(out.fullDump().isEmpty());
         }
         assertTmpEmpty();
-    }
-
-    /** The native id of the thread called {@code name} in process {@code pid}. */
-    static long tidNamed(long pid, String name) throws IOException {
-        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path task : tasks.toList()) {
-                if (Files.readString(task.resolve("comm")).strip().equals(name)) {
-                    return Long.parseLong(task.getFileName().toString());
-                }
-            }
-        }
-        throw new AssertionError("no thread " + name + " in " + pid);
     }
 
     /** utime + stime of one thread, in clock ticks (USER_HZ, 100 on Linux). */
@@ -386,12 +365,11 @@ class CrawScriptIT {
     void asTheJvmsOwnNonRootUser(Shell shell) throws Exception {
         assumeTrue(CrawScript.root(), "needs root to run the JVM and the script as user nobody");
         List<String> nobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
-        Path cp = CrawScript.spinnerFor17(scratch.resolve("spinner17"));
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwxr-xr-x"));
-        try (PrefixedJvm jvm = PrefixedJvm.start(nobody, jdk17(), cp, "3")) {
+        try (HotJvm jvm = HotJvm.start(nobody, Jdks.require(17), 3, List.of("-XX:-UsePerfData"))) {
             List<String> cmd = new ArrayList<>(nobody);
             cmd.addAll(shell.command());
-            cmd.addAll(List.of(script.toString(), "-n", "50", "-i", "1000", "-p", Long.toString(jvm.pid)));
+            cmd.addAll(List.of(script.toString(), "-n", "50", "-i", "1000", "-p", Long.toString(jvm.pid())));
             Result r = new Run(cmd).env("PATH", shell.path(scratch)).env("TMPDIR", tmp.toString()).env("HOME", "/")
                     .run(scratch, RUN_LIMIT);
             assertEquals(0, r.exit(), r::toString);
@@ -401,7 +379,7 @@ class CrawScriptIT {
             assertTrue(out.named("idle-2").rank() > 1);
 
             // And root (the default user of docker exec) capturing that non-root JVM.
-            Result asRoot = craw(shell, "-n", "10", "-i", "1000", "-p", Long.toString(jvm.pid)).run(scratch, RUN_LIMIT);
+            Result asRoot = craw(shell, "-n", "10", "-i", "1000", "-p", Long.toString(jvm.pid())).run(scratch, RUN_LIMIT);
             assertEquals(0, asRoot.exit(), asRoot::toString);
             assertEquals("hot-spinner", CrawOutput.parse(asRoot.out()).ranked().getFirst().name());
         }

@@ -39,7 +39,7 @@ class NodeCaptureIT {
 
     @Test
     void hotSpinnerIsFirstOnJdk17WithHexNids() throws Exception {
-        Path jdk17 = jdk17();
+        Path jdk17 = Jdks.require(17);
         try (HotJvm jvm = HotJvm.start(jdk17, 3, List.of())) {
             assertHotSpinnerFirstTwice(jvm);
         }
@@ -57,7 +57,7 @@ class NodeCaptureIT {
     @Test
     void aJdk17JvmOfAnotherNonRootUserIsCaptured() throws Exception {
         assumeRootWithSetpriv();
-        try (HotJvm jvm = HotJvm.start(AS_NOBODY, jdk17(), 3, List.of())) {
+        try (HotJvm jvm = HotJvm.start(AS_NOBODY, Jdks.require(17), 3, List.of())) {
             assertHotSpinnerFirstTwice(jvm);
         }
     }
@@ -110,7 +110,7 @@ class NodeCaptureIT {
             double cpu = Double.parseDouble(first.group(2));
             // Ranked first is what counts; its share depends on how loaded the machine is.
             assertTrue(cpu > 0.5 && cpu <= 105, "hot-spinner cpu " + cpu);
-            assertEquals(Long.toString(tidNamed(jvm.pid(), "hot-spinner")), first.group(3), "nid matched to the right tid");
+            assertEquals(Long.toString(HotJvm.tidNamed(jvm.pid(), "hot-spinner")), first.group(3), "nid matched to the right tid");
             assertTrue(lines[7].startsWith("\"hot-spinner\" #"), lines[7]);
             assertTrue(out.contains("at dev.jdd.testing.Spinner.spin("), "the stack block follows");
             assertTrue(out.contains("\"idle-1\" WAITING\n"), "idle threads are ranked too");
@@ -144,26 +144,8 @@ class NodeCaptureIT {
         }
     }
 
-    private static long tidNamed(long pid, String name) throws IOException {
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
-            return tasks.filter(t -> {
-                try {
-                    return Files.readString(t.resolve("comm")).strip().equals(name);
-                } catch (IOException e) {
-                    return false;
-                }
-            }).mapToLong(t -> Long.parseLong(t.getFileName().toString())).findFirst().orElse(-1);
-        }
-    }
-
     private static String uidOf(long pid) throws IOException {
         return ProcFs.statusField(Files.readString(Path.of("/proc/" + pid + "/status")), "Uid").split("\\s+")[1];
-    }
-
-    private static Path jdk17() {
-        var jdk = Jdks.find(17);
-        assumeTrue(jdk.isPresent(), "no JDK 17 under /usr/lib/jvm");
-        return jdk.get();
     }
 
     private static void assumeRootWithSetpriv() {

@@ -12,6 +12,7 @@ import dev.jdd.agent.docker.TestPods;
 import dev.jdd.agent.runtime.ExecResult;
 import dev.jdd.agent.runtime.Target;
 import dev.jdd.testing.DockerCondition;
+import dev.jdd.testing.HotJvm;
 import dev.jdd.testing.RequiresDocker;
 import java.io.IOException;
 import java.net.URI;
@@ -80,7 +81,7 @@ class NodeEngineDockerIT {
             Matcher first = FIRST.matcher(out);
             assertTrue(first.find(), out);
             // The container's own thread id, as its JVM printed it in nid=, not the host's.
-            long hostTid = tidNamed(target.hostPid(), "hot-spinner");
+            long hostTid = HotJvm.tidNamed(target.hostPid(), "hot-spinner");
             assertEquals(ProcFs.innermostNsId(Files.readString(Path.of("/proc/" + target.hostPid() + "/task/" + hostTid
                     + "/status")), -1), Long.parseLong(first.group(2)));
             assertNotEquals(hostTid, Long.parseLong(first.group(2)));
@@ -137,17 +138,5 @@ class NodeEngineDockerIT {
 
     private static String status(long pid, String key) throws IOException {
         return ProcFs.statusField(Files.readString(Path.of("/proc/" + pid + "/status")), key);
-    }
-
-    private static long tidNamed(long pid, String name) throws IOException {
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
-            return tasks.filter(t -> {
-                try {
-                    return Files.readString(t.resolve("comm")).strip().equals(name);
-                } catch (IOException e) {
-                    return false;
-                }
-            }).mapToLong(t -> Long.parseLong(t.getFileName().toString())).findFirst().orElse(-1);
-        }
     }
 }
