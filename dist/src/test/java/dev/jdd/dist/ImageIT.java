@@ -57,7 +57,7 @@ class ImageIT {
         pods = new TestPods(docker, HOST);
         String base = TestImages.jvm(docker, HOST, new TestImages.Spec(JRE_MODULES, true));
         image = "jdd-image-it:" + TestPods.RUN;
-        cli(Duration.ofMinutes(10), "build", "--build-arg", "BASE_IMAGE=" + base, "-t", image, REPO.toString());
+        cli(Duration.ofMinutes(10), "build", "--build-arg", "BASE_IMAGE=" + base, "--build-arg", "JAVA_HOME=/opt/java", "-t", image, REPO.toString());
         cli(Duration.ofSeconds(30), "image", "inspect", image);
     }
 
