@@ -57,7 +57,7 @@ class ImageIT {
         pods = new TestPods(docker, HOST);
         String base = TestImages.jvm(docker, HOST, new TestImages.Spec(JRE_MODULES, true));
         image = "jdd-image-it:" + TestPods.RUN;
-        cli(Duration.ofMinutes(10), "build", "--build-arg", "BASE_IMAGE=" + base, "-t", image, REPO.toString());
+        cli(Duration.ofMinutes(10), "build", "--build-arg", "BASE_IMAGE=" + base, "--build-arg", "JAVA_HOME=/opt/java", "-t", image, REPO.toString());
         cli(Duration.ofSeconds(30), "image", "inspect", image);
     }
 
@@ -101,6 +101,9 @@ class ImageIT {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         awaitHealthy(http, agentPort);
         awaitHealthy(http, routerPort);
+        // The Dockerfile's training run left an AppCDS archive that the agent's JVM (PID 1 of its container) maps.
+        assertTrue(cli(Duration.ofSeconds(30), "exec", agent, "cat", "/proc/1/maps").contains("/opt/jdd/jdd-agent.jsa"),
+                "the agent runs with the image's AppCDS archive");
         assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + routerPort + "/health/live")).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode(), "daemonset.yaml's router liveness probe path");
 

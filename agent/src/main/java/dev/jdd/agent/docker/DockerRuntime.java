@@ -13,6 +13,8 @@ import com.github.dockerjava.api.model.StreamType;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import com.github.dockerjava.zerodep.shaded.org.apache.hc.client5.http.psl.PublicSuffixMatcher;
+import com.github.dockerjava.zerodep.shaded.org.apache.hc.client5.http.psl.PublicSuffixMatcherLoader;
 import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.agent.runtime.CopyRefusedException;
 import dev.jdd.agent.runtime.ExecResult;
@@ -22,8 +24,11 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyManagementException;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,6 +57,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -193,14 +201,44 @@ public final class DockerRuntime implements ContainerRuntime {
                 .withDockerHost(dockerHost.toString())
                 .withDockerTlsVerify(false)
                 .build();
+        skipPublicSuffixList();
         var http = new ZerodepDockerHttpClient.Builder()
                 .dockerHost(dockerHost)
+                // jdd speaks plain HTTP to the engine (a unix socket, or tcp without TLS). Without an SSL context of
+                // its own the transport builds the system default one, which parses the JDK's whole CA trust store.
+                .sslConfig(DockerRuntime::noTrustTlsContext)
                 .maxConnections(maxConnections)
                 .connectionTimeout(Duration.ofSeconds(5));
         if (responseTimeout != null) {
             http.responseTimeout(responseTimeout);
         }
         return DockerClientImpl.getInstance(config, http.build());
+    }
+
+    /** A TLS context that trusts nobody and loads no key or trust store; never used for a connection. */
+    private static SSLContext noTrustTlsContext() throws NoSuchAlgorithmException, KeyManagementException {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(new KeyManager[0], new TrustManager[0], null);
+        return context;
+    }
+
+    /**
+     * The transport builds an HTTPS host name verifier even for a unix socket, and with it parses the public suffix
+     * list it carries (about 2.5 MiB of heap for good). Giving its loader an empty list first avoids that; if a
+     * future docker-java changes the loader, the list is simply parsed as before.
+     */
+    private static void skipPublicSuffixList() {
+        try {
+            Field loaded = PublicSuffixMatcherLoader.class.getDeclaredField("DEFAULT_INSTANCE");
+            loaded.setAccessible(true);
+            synchronized (PublicSuffixMatcherLoader.class) {
+                if (loaded.get(null) == null) {
+                    loaded.set(null, new PublicSuffixMatcher(List.of(), List.of()));
+                }
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.fine(() -> "public suffix list not skipped: " + e);
+        }
     }
 
     @Override

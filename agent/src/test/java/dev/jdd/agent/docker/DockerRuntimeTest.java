@@ -2,11 +2,14 @@ package dev.jdd.agent.docker;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.exception.InternalServerErrorException;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.StreamType;
+import com.github.dockerjava.zerodep.shaded.org.apache.hc.client5.http.psl.PublicSuffixMatcherLoader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -22,6 +25,17 @@ import org.junit.jupiter.api.Test;
 
 /** The parts of {@link DockerRuntime} that need no engine. */
 class DockerRuntimeTest {
+
+    @Test
+    void theClientSkipsTheTransportsPublicSuffixList() throws Exception {
+        // The list the transport carries knows co.uk as a public suffix; the agent's clients never parse it.
+        var carried = PublicSuffixMatcherLoader.class.getResource("/org/publicsuffix/list/effective_tld_names.dat");
+        assertTrue(PublicSuffixMatcherLoader.load(carried).matches("co.uk"));
+
+        DockerRuntime.client(URI.create("unix:///nonexistent/docker.sock"), 1, null).close();
+
+        assertFalse(PublicSuffixMatcherLoader.getDefault().matches("co.uk"));
+    }
 
     @Test
     void theCopyTarHoldsTheFolderAndItsFilesExecutableAndOwnedByTheScriptsUser() throws IOException {
