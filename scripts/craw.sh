@@ -248,6 +248,8 @@ alarm() {
     left=$((left - 1))
   done
   [ "$(started_at "$4")" = "$5" ] || return 1
+  # The target too must still be the process it was: a pid reused by another process is never signalled.
+  [ "$(started_at "$3")" = "$6" ] || return 1
   kill "-$2" "$3" 2>/dev/null
   return 0
 }
@@ -256,10 +258,11 @@ alarm() {
 # KILL 2 s later.
 start_watcher() {
   guarded=$(started_at "$4") || guarded=gone
+  target_start=$(started_at "$3") || target_start=gone
   if [ "$5" = KILL ]; then
-    (alarm "$1" "$2" "$3" "$4" "$guarded" && alarm 2 KILL "$3" "$4" "$guarded") </dev/null >/dev/null 2>&1 &
+    (alarm "$1" "$2" "$3" "$4" "$guarded" "$target_start" && alarm 2 KILL "$3" "$4" "$guarded" "$target_start") </dev/null >/dev/null 2>&1 &
   else
-    (alarm "$1" "$2" "$3" "$4" "$guarded") </dev/null >/dev/null 2>&1 &
+    (alarm "$1" "$2" "$3" "$4" "$guarded" "$target_start") </dev/null >/dev/null 2>&1 &
   fi
   watcher=$!
 }
