@@ -285,7 +285,7 @@ class CrawScriptIT {
         try {
             Path dir = Files.createDirectories(base.resolve("ns"));
             List<String> args = new ArrayList<>(List.of(Jdks.current().resolve("bin/java").toString(),
-                    HotJvm.classpath().toString(), dir.toString()));
+                    spinnerClasspath(base).toString(), dir.toString()));
             args.addAll(shell.command());
             args.add(CrawScript.copyInto(base.resolve("agent-copy")).toString());
             Result ns = inPidNamespace(inner, shell, base, args);
@@ -308,10 +308,32 @@ class CrawScriptIT {
     }
 
     /** A folder outside /tmp, which the PID namespace tests cover with a private tmpfs. */
+    /**
+     * A folder the PID namespace still sees after it mounts its own /tmp: under /var/tmp, not under the build
+     * folder, which may itself lie below /tmp (a checkout in /tmp).
+     */
     private static Path outsideTmp() throws IOException {
-        Path base = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "craw-ns");
+        Path base = Files.createTempDirectory(Path.of("/var/tmp"), "craw-ns");
         Files.createDirectories(base.resolve("tmpdir"));
         return base;
+    }
+
+    /** Spinner's classes copied into {@code base}, for the same reason as {@link #outsideTmp()}. */
+    private static Path spinnerClasspath(Path base) throws IOException {
+        Path source = HotJvm.classpath();
+        Path target = base.resolve("spinner-cp");
+        try (Stream<Path> all = Files.walk(source)) {
+            for (Path p : all.toList()) {
+                Path to = target.resolve(source.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.createDirectories(to.getParent());
+                    Files.copy(p, to);
+                }
+            }
+        }
+        return target;
     }
 
     private static void deleteTree(Path root) throws IOException {
