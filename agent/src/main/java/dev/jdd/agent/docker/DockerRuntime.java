@@ -185,14 +185,7 @@ public final class DockerRuntime implements ContainerRuntime {
             }
             running = mine;
         }
-        try {
-            return running.get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new RuntimeUnavailableException(e.getCause().toString(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RuntimeUnavailableException("interrupted while asking the Docker engine", e);
-        }
+        return shared(running);
     }
 
     /** A thread-safe docker-java client on the zerodep transport. Tests use it too. */
@@ -269,6 +262,11 @@ public final class DockerRuntime implements ContainerRuntime {
                 throw (RuntimeException) e.getCause();
             }
         }
+        return shared(running);
+    }
+
+    /** The answer of an engine call that another thread is making for us. */
+    private static <T> T shared(CompletableFuture<T> running) {
         try {
             return running.get();
         } catch (ExecutionException e) {

@@ -10,7 +10,6 @@ import dev.jdd.agent.runtime.CopyRefusedException;
 import dev.jdd.agent.runtime.ExecResult;
 import dev.jdd.agent.runtime.RuntimeUnavailableException;
 import dev.jdd.agent.runtime.Target;
-import dev.jdd.testing.DockerCondition;
 import dev.jdd.testing.RequiresDocker;
 import java.io.IOException;
 import java.net.URI;
@@ -34,7 +33,8 @@ import org.junit.jupiter.api.Test;
 /** {@link DockerRuntime} against the real engine, with kubelet-labelled pods built from local files. */
 @RequiresDocker
 class DockerRuntimeIT {
-    private static final URI HOST = URI.create("unix://" + DockerCondition.socket());
+    private static final URI HOST = DockerFixture.HOST;
+    private static DockerFixture fixture;
     private static DockerClient docker;
     private static TestPods pods;
     private static DockerRuntime runtime;
@@ -42,22 +42,17 @@ class DockerRuntimeIT {
 
     @BeforeAll
     static void startPods() {
-        docker = DockerRuntime.client(HOST, 8, Duration.ofSeconds(60));
-        pods = new TestPods(docker, HOST);
-        runtime = new DockerRuntime(HOST, 4);
+        fixture = DockerFixture.open();
+        docker = fixture.docker();
+        pods = fixture.pods();
+        runtime = fixture.runtime();
         spinner = pods.startReady(TestPods.App.spinner("spinner").withCommand(TestPods.spinnerCommand(3, 0)));
     }
 
     @AfterAll
     static void removePods() throws IOException {
-        if (pods != null) {
-            pods.close();
-        }
-        if (runtime != null) {
-            runtime.close();
-        }
-        if (docker != null) {
-            docker.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

@@ -8,16 +8,15 @@ import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Volume;
+import dev.jdd.agent.docker.DockerFixture;
 import dev.jdd.agent.docker.DockerRuntime;
 import dev.jdd.agent.docker.TestImages;
 import dev.jdd.agent.docker.TestPods;
 import dev.jdd.agent.runtime.Target;
-import dev.jdd.testing.DockerCondition;
 import dev.jdd.testing.RequiresDocker;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,28 +33,24 @@ import org.junit.jupiter.api.Test;
  */
 @RequiresDocker
 class NodeEngineCapabilitiesIT {
-    private static final URI HOST = URI.create("unix://" + DockerCondition.socket());
+    private static final URI HOST = DockerFixture.HOST;
+    private static DockerFixture fixture;
     private static DockerClient docker;
     private static TestPods pods;
     private static DockerRuntime runtime;
 
     @BeforeAll
     static void engine() {
-        docker = DockerRuntime.client(HOST, 8, Duration.ofSeconds(60));
-        pods = new TestPods(docker, HOST);
-        runtime = new DockerRuntime(HOST, 4);
+        fixture = DockerFixture.open();
+        docker = fixture.docker();
+        pods = fixture.pods();
+        runtime = fixture.runtime();
     }
 
     @AfterAll
     static void removePods() throws IOException {
-        if (pods != null) {
-            pods.close();
-        }
-        if (runtime != null) {
-            runtime.close();
-        }
-        if (docker != null) {
-            docker.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

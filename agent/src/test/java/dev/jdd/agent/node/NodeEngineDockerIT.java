@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.DockerClient;
+import dev.jdd.agent.docker.DockerFixture;
 import dev.jdd.agent.docker.DockerRuntime;
 import dev.jdd.agent.docker.TestImages;
 import dev.jdd.agent.docker.TestPods;
 import dev.jdd.agent.runtime.ExecResult;
 import dev.jdd.agent.runtime.Target;
-import dev.jdd.testing.DockerCondition;
 import dev.jdd.testing.HotJvm;
 import dev.jdd.testing.RequiresDocker;
 import java.io.IOException;
@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
  */
 @RequiresDocker
 class NodeEngineDockerIT {
-    private static final URI HOST = URI.create("unix://" + DockerCondition.socket());
+    private static final URI HOST = DockerFixture.HOST;
+    private static DockerFixture fixture;
     private static final Pattern FIRST = Pattern.compile("(?m)^#1 cpu=(\\d+\\.\\d)% tid=(\\d+) \"hot-spinner\" RUNNABLE$");
     private static DockerClient docker;
     private static TestPods pods;
@@ -44,21 +45,16 @@ class NodeEngineDockerIT {
 
     @BeforeAll
     static void engine() {
-        docker = DockerRuntime.client(HOST, 8, Duration.ofSeconds(60));
-        pods = new TestPods(docker, HOST);
-        runtime = new DockerRuntime(HOST, 4);
+        fixture = DockerFixture.open();
+        docker = fixture.docker();
+        pods = fixture.pods();
+        runtime = fixture.runtime();
     }
 
     @AfterAll
     static void removePods() throws IOException {
-        if (pods != null) {
-            pods.close();
-        }
-        if (runtime != null) {
-            runtime.close();
-        }
-        if (docker != null) {
-            docker.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
