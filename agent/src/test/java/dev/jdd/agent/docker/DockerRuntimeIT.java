@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.dockerjava.api.DockerClient;
 import dev.jdd.agent.runtime.CopyRefusedException;
 import dev.jdd.agent.runtime.ExecResult;
 import dev.jdd.agent.runtime.RuntimeUnavailableException;
@@ -35,18 +34,12 @@ import org.junit.jupiter.api.Test;
 class DockerRuntimeIT {
     private static final URI HOST = DockerFixture.HOST;
     private static DockerFixture fixture;
-    private static DockerClient docker;
-    private static TestPods pods;
-    private static DockerRuntime runtime;
     private static TestPods.Pod spinner;
 
     @BeforeAll
     static void startPods() {
         fixture = DockerFixture.open();
-        docker = fixture.docker();
-        pods = fixture.pods();
-        runtime = fixture.runtime();
-        spinner = pods.startReady(TestPods.App.spinner("spinner").withCommand(TestPods.spinnerCommand(3, 0)));
+        spinner = fixture.pods().startReady(TestPods.App.spinner("spinner").withCommand(TestPods.spinnerCommand(3, 0)));
     }
 
     @AfterAll
@@ -59,53 +52,53 @@ class DockerRuntimeIT {
     @Test
     void findsTheAppContainerNeverTheSandboxAndReportsItsHostPid() throws IOException {
         // A sandbox that wrongly carries the app's container name must still never be picked.
-        pods.startDecoySandbox(spinner.namespace(), spinner.pod(), spinner.container());
+        fixture.pods().startDecoySandbox(spinner.namespace(), spinner.pod(), spinner.container());
 
-        Target target = runtime.find(spinner.namespace(), spinner.pod(), spinner.container()).orElseThrow();
+        Target target = fixture.runtime().find(spinner.namespace(), spinner.pod(), spinner.container()).orElseThrow();
 
         assertEquals(spinner.appId(), target.id());
         assertTrue(target.name().contains("k8s_app_spinner_"), target.name());
-        long inspected = docker.inspectContainerCmd(spinner.appId()).exec().getState().getPidLong();
+        long inspected = fixture.docker().inspectContainerCmd(spinner.appId()).exec().getState().getPidLong();
         assertEquals(inspected, target.hostPid());
         String cmdline = Files.readString(Path.of("/proc/" + target.hostPid() + "/cmdline")).replace('\0', ' ');
         assertTrue(cmdline.contains("dev.jdd.testing.Spinner"), cmdline);
 
-        assertEquals(Optional.empty(), runtime.find(spinner.namespace(), spinner.pod(), "POD".toLowerCase()));
-        assertEquals(Optional.empty(), runtime.find(spinner.namespace(), "no-such-pod", spinner.container()));
+        assertEquals(Optional.empty(), fixture.runtime().find(spinner.namespace(), spinner.pod(), "POD".toLowerCase()));
+        assertEquals(Optional.empty(), fixture.runtime().find(spinner.namespace(), "no-such-pod", spinner.container()));
     }
 
     @Test
     void aStoppedAppContainerIsNotFoundEvenWhileItsSandboxRuns() {
-        TestPods.Pod pod = pods.start(TestPods.App.spinner("stopped").withCommand(List.of("sleep", "600")));
-        assertTrue(runtime.find(pod.namespace(), pod.pod(), pod.container()).isPresent());
+        TestPods.Pod pod = fixture.pods().start(TestPods.App.spinner("stopped").withCommand(List.of("sleep", "600")));
+        assertTrue(fixture.runtime().find(pod.namespace(), pod.pod(), pod.container()).isPresent());
 
-        docker.killContainerCmd(pod.appId()).exec();
+        fixture.docker().killContainerCmd(pod.appId()).exec();
 
-        assertEquals(Optional.empty(), runtime.find(pod.namespace(), pod.pod(), pod.container()));
-        assertTrue(docker.inspectContainerCmd(pod.sandboxId()).exec().getState().getRunning());
+        assertEquals(Optional.empty(), fixture.runtime().find(pod.namespace(), pod.pod(), pod.container()));
+        assertTrue(fixture.docker().inspectContainerCmd(pod.sandboxId()).exec().getState().getRunning());
     }
 
     @Test
     void hostileNamesMissCleanly() {
         for (String evil : List.of("a=b", "x\",\"y", "ns\nio.kubernetes.pod.name=spinner", "../../etc", "*", "",
                 spinner.namespace() + "\u0000", "{\"label\":[\"x\"]}")) {
-            assertEquals(Optional.empty(), runtime.find(evil, spinner.pod(), spinner.container()), evil);
-            assertEquals(Optional.empty(), runtime.find(spinner.namespace(), evil, spinner.container()), evil);
-            assertEquals(Optional.empty(), runtime.find(spinner.namespace(), spinner.pod(), evil), evil);
+            assertEquals(Optional.empty(), fixture.runtime().find(evil, spinner.pod(), spinner.container()), evil);
+            assertEquals(Optional.empty(), fixture.runtime().find(spinner.namespace(), evil, spinner.container()), evil);
+            assertEquals(Optional.empty(), fixture.runtime().find(spinner.namespace(), spinner.pod(), evil), evil);
         }
     }
 
     @Test
     void copiesIntoAFreshFolderAndExecSeparatesStdoutFromStderr() throws Exception {
-        Target target = runtime.find(spinner.namespace(), spinner.pod(), spinner.container()).orElseThrow();
+        Target target = fixture.runtime().find(spinner.namespace(), spinner.pod(), spinner.container()).orElseThrow();
         String script = "echo \"out $1\"\necho err >&2\nls -ld \"$(dirname \"$0\")\" \"$0\" >&2\nexit 3\n";
 
-        String folder = runtime.copy(target, Map.of("hello.sh", bytes(script), "data.txt", bytes("x")));
-        String second = runtime.copy(target, Map.of("hello.sh", bytes(script)));
+        String folder = fixture.runtime().copy(target, Map.of("hello.sh", bytes(script), "data.txt", bytes("x")));
+        String second = fixture.runtime().copy(target, Map.of("hello.sh", bytes(script)));
 
         assertTrue(folder.matches("/tmp/\\.jdd-[0-9a-f]{16}"), folder);
         assertFalse(folder.equals(second));
-        ExecResult r = runtime.exec(target, List.of("sh", folder + "/hello.sh", "arg"), null, Duration.ofSeconds(30));
+        ExecResult r = fixture.runtime().exec(target, List.of("sh", folder + "/hello.sh", "arg"), null, Duration.ofSeconds(30));
         assertEquals(3, r.exitCode());
         assertFalse(r.timedOut());
         assertEquals("out arg\n", text(r.stdout()));
@@ -113,50 +106,50 @@ class DockerRuntimeIT {
         assertTrue(err.startsWith("err\n"), err);
         assertTrue(err.contains("drwxr-xr-x") && err.contains("-rwxr-xr-x"), err);
 
-        runtime.remove(target, folder);
-        runtime.remove(target, second);
-        ExecResult gone = runtime.exec(target, List.of("ls", "-a", "/tmp"), null, Duration.ofSeconds(30));
+        fixture.runtime().remove(target, folder);
+        fixture.runtime().remove(target, second);
+        ExecResult gone = fixture.runtime().exec(target, List.of("ls", "-a", "/tmp"), null, Duration.ofSeconds(30));
         assertFalse(text(gone.stdout()).contains(".jdd-"), text(gone.stdout()));
     }
 
     @Test
     void removeTouchesOnlyFoldersThatCopyMade() throws Exception {
-        Target target = runtime.find(spinner.namespace(), spinner.pod(), spinner.container()).orElseThrow();
-        runtime.exec(target, List.of("mkdir", "-p", "/tmp/.jdd-0123456789abcdef", "/tmp/keep"), null, Duration.ofSeconds(30));
+        Target target = fixture.runtime().find(spinner.namespace(), spinner.pod(), spinner.container()).orElseThrow();
+        fixture.runtime().exec(target, List.of("mkdir", "-p", "/tmp/.jdd-0123456789abcdef", "/tmp/keep"), null, Duration.ofSeconds(30));
 
-        runtime.remove(target, "/tmp/.jdd-0123456789abcdef");
-        runtime.remove(target, "/tmp/keep");
-        runtime.remove(target, "/");
+        fixture.runtime().remove(target, "/tmp/.jdd-0123456789abcdef");
+        fixture.runtime().remove(target, "/tmp/keep");
+        fixture.runtime().remove(target, "/");
 
-        ExecResult r = runtime.exec(target, List.of("ls", "-a", "/tmp"), null, Duration.ofSeconds(30));
+        ExecResult r = fixture.runtime().exec(target, List.of("ls", "-a", "/tmp"), null, Duration.ofSeconds(30));
         assertTrue(text(r.stdout()).contains(".jdd-0123456789abcdef"), text(r.stdout()));
         assertTrue(text(r.stdout()).contains("keep"), text(r.stdout()));
     }
 
     @Test
     void aNonRootContainerOwnsItsCopiedFolderAndRunsTheScriptAsItsUser() throws Exception {
-        TestPods.Pod pod = pods.start(TestPods.App.spinner("nonroot").withUser("1000:1000")
+        TestPods.Pod pod = fixture.pods().start(TestPods.App.spinner("nonroot").withUser("1000:1000")
                 .withCommand(List.of("sleep", "600")));
-        Target target = runtime.find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
+        Target target = fixture.runtime().find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
 
-        String folder = runtime.copy(target, Map.of("who.sh", bytes("id -u\nstat -c %u \"$(dirname \"$0\")\"\n"
+        String folder = fixture.runtime().copy(target, Map.of("who.sh", bytes("id -u\nstat -c %u \"$(dirname \"$0\")\"\n"
                 + "echo written > \"$(dirname \"$0\")/own-file\" && echo wrote\n")));
-        ExecResult r = runtime.exec(target, List.of("sh", folder + "/who.sh"), null, Duration.ofSeconds(30));
+        ExecResult r = fixture.runtime().exec(target, List.of("sh", folder + "/who.sh"), null, Duration.ofSeconds(30));
 
         assertEquals("1000\n1000\nwrote\n", text(r.stdout()), text(r.stderr()));
-        runtime.remove(target, folder);
-        ExecResult after = runtime.exec(target, List.of("ls", "-a", "/tmp"), null, Duration.ofSeconds(30));
+        fixture.runtime().remove(target, folder);
+        ExecResult after = fixture.runtime().exec(target, List.of("ls", "-a", "/tmp"), null, Duration.ofSeconds(30));
         assertFalse(text(after.stdout()).contains(".jdd-"), text(after.stdout()));
     }
 
     @Test
     void aReadOnlyRootFilesystemRefusesTheCopyAndTheScriptRunsFromStdin() throws Exception {
-        TestPods.Pod pod = pods.start(TestPods.App.spinner("readonly").readOnlyWithoutTmp()
+        TestPods.Pod pod = fixture.pods().start(TestPods.App.spinner("readonly").readOnlyWithoutTmp()
                 .withCommand(List.of("sleep", "600")));
-        Target target = runtime.find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
+        Target target = fixture.runtime().find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
 
         CopyRefusedException refused = assertThrows(CopyRefusedException.class,
-                () -> runtime.copy(target, Map.of("craw.sh", bytes("echo hi\n"))));
+                () -> fixture.runtime().copy(target, Map.of("craw.sh", bytes("echo hi\n"))));
         assertTrue(refused.getMessage().contains("read-only"), refused.getMessage());
 
         // Many lines, no final newline, a line with a backslash and leading blanks: all must arrive intact.
@@ -165,7 +158,7 @@ class DockerRuntimeIT {
             script.append("  count=$((count+1))\n");
         }
         script.append("printf '%s\\n' 'back\\slash'\necho \"args $1 $2 count $count\"\necho diag >&2\nexit 4");
-        ExecResult r = runtime.exec(target, List.of("sh", "-s", "--", "one", "two"), bytes(script.toString()),
+        ExecResult r = fixture.runtime().exec(target, List.of("sh", "-s", "--", "one", "two"), bytes(script.toString()),
                 Duration.ofSeconds(60));
 
         assertEquals(4, r.exitCode(), text(r.stderr()));
@@ -176,9 +169,9 @@ class DockerRuntimeIT {
 
     @Test
     void stdinEndsSoACommandReadingToTheEndFinishes() throws Exception {
-        Target target = runtime.find(spinner.namespace(), spinner.pod(), spinner.container()).orElseThrow();
+        Target target = fixture.runtime().find(spinner.namespace(), spinner.pod(), spinner.container()).orElseThrow();
 
-        ExecResult r = runtime.exec(target, List.of("wc", "-l"), bytes("a\nb\nc\n"), Duration.ofSeconds(30));
+        ExecResult r = fixture.runtime().exec(target, List.of("wc", "-l"), bytes("a\nb\nc\n"), Duration.ofSeconds(30));
 
         assertFalse(r.timedOut(), "stdin never reached end-of-file");
         assertEquals("3", text(r.stdout()).strip());
@@ -186,15 +179,15 @@ class DockerRuntimeIT {
 
     @Test
     void aContainerThatExitsMidExecEndsTheExecWithTheReason() throws Exception {
-        TestPods.Pod pod = pods.start(TestPods.App.spinner("exits").withCommand(List.of("sleep", "600")));
-        Target target = runtime.find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
+        TestPods.Pod pod = fixture.pods().start(TestPods.App.spinner("exits").withCommand(List.of("sleep", "600")));
+        Target target = fixture.runtime().find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             long start = System.nanoTime();
-            Future<ExecResult> exec = pool.submit(() -> runtime.exec(target, List.of("sleep", "300"), null, Duration.ofSeconds(120)));
+            Future<ExecResult> exec = pool.submit(() -> fixture.runtime().exec(target, List.of("sleep", "300"), null, Duration.ofSeconds(120)));
             awaitProcess(pod.appId(), "sleep 300");
 
-            docker.killContainerCmd(pod.appId()).exec();
+            fixture.docker().killContainerCmd(pod.appId()).exec();
 
             var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> exec.get(60, java.util.concurrent.TimeUnit.SECONDS));
             assertTrue(e.getCause() instanceof RuntimeUnavailableException, String.valueOf(e.getCause()));
@@ -204,18 +197,18 @@ class DockerRuntimeIT {
             pool.shutdownNow();
         }
         assertThrows(RuntimeUnavailableException.class,
-                () -> runtime.exec(target, List.of("true"), null, Duration.ofSeconds(10)));
+                () -> fixture.runtime().exec(target, List.of("true"), null, Duration.ofSeconds(10)));
     }
 
     @Test
     void execTimeoutEndsEveryProcessOfTheCommandEvenOnesIgnoringTermAndOrphans() throws Exception {
-        TestPods.Pod pod = pods.start(TestPods.App.spinner("timeout").withCommand(List.of("sleep", "600")));
-        Target target = runtime.find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
+        TestPods.Pod pod = fixture.pods().start(TestPods.App.spinner("timeout").withCommand(List.of("sleep", "600")));
+        Target target = fixture.runtime().find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
         // TERM is ignored (and inherited as ignored); one sleep is orphaned to the container's PID 1.
         String hog = "trap '' TERM; echo started; (sleep 3131 &); sleep 3132 & sh -c 'sleep 3133' & sleep 3134; wait";
 
         long start = System.nanoTime();
-        ExecResult r = runtime.exec(target, List.of("sh", "-c", hog), null, Duration.ofSeconds(3));
+        ExecResult r = fixture.runtime().exec(target, List.of("sh", "-c", hog), null, Duration.ofSeconds(3));
         long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
 
         assertTrue(r.timedOut());
@@ -223,17 +216,17 @@ class DockerRuntimeIT {
         assertEquals("started\n", text(r.stdout()));
         assertTrue(seconds < 30, "took " + seconds + " s");
         assertNoneLeft(pod, target, "sleep 313");
-        assertTrue(docker.inspectContainerCmd(pod.appId()).exec().getState().getRunning(), "the container must live on");
+        assertTrue(fixture.docker().inspectContainerCmd(pod.appId()).exec().getState().getRunning(), "the container must live on");
     }
 
     @Test
     void anInterruptedExecEndsItsProcessesAndThrows() throws Exception {
-        TestPods.Pod pod = pods.start(TestPods.App.spinner("interrupt").withCommand(List.of("sleep", "600")));
-        Target target = runtime.find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
+        TestPods.Pod pod = fixture.pods().start(TestPods.App.spinner("interrupt").withCommand(List.of("sleep", "600")));
+        Target target = fixture.runtime().find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread caller = new Thread(() -> {
             try {
-                runtime.exec(target, List.of("sh", "-c", "sleep 4141 & sleep 4142; wait"), null, Duration.ofSeconds(120));
+                fixture.runtime().exec(target, List.of("sh", "-c", "sleep 4141 & sleep 4142; wait"), null, Duration.ofSeconds(120));
             } catch (Throwable t) {
                 thrown.set(t);
             }
@@ -253,8 +246,8 @@ class DockerRuntimeIT {
     void concurrentExecsOnSeveralContainersKeepTheirOutputsApart() throws Exception {
         List<Target> targets = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            TestPods.Pod pod = pods.start(TestPods.App.spinner("many-" + i).withCommand(List.of("sleep", "600")));
-            targets.add(runtime.find(pod.namespace(), pod.pod(), pod.container()).orElseThrow());
+            TestPods.Pod pod = fixture.pods().start(TestPods.App.spinner("many-" + i).withCommand(List.of("sleep", "600")));
+            targets.add(fixture.runtime().find(pod.namespace(), pod.pod(), pod.container()).orElseThrow());
         }
         ExecutorService pool = Executors.newFixedThreadPool(12);
         try {
@@ -263,7 +256,7 @@ class DockerRuntimeIT {
                 Target t = targets.get(i % 3);
                 int n = i;
                 results.add(pool.submit(() -> {
-                    ExecResult r = runtime.exec(t, List.of("sh", "-c", "sleep 0.3; echo \"$1\"; echo \"e$1\" >&2", "x", "n" + n),
+                    ExecResult r = fixture.runtime().exec(t, List.of("sh", "-c", "sleep 0.3; echo \"$1\"; echo \"e$1\" >&2", "x", "n" + n),
                             null, Duration.ofSeconds(120));
                     return text(r.stdout()) + "|" + text(r.stderr());
                 }));
@@ -279,18 +272,18 @@ class DockerRuntimeIT {
     @Test
     void aShellLessJreOnlyContainerAnswersExecWithTheEnginesReasonInsteadOfHanging() throws Exception {
         // The JRE-only, shell-less, non-root image that the node engine (issue 6) targets.
-        String image = TestImages.jvm(docker, HOST, TestImages.Spec.jreOnly());
-        TestPods.Pod pod = pods.startReady(TestPods.App.spinner("jre-only").withImage(image).withUser("1000:1000"));
-        Target target = runtime.find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
+        String image = TestImages.jvm(fixture.docker(), HOST, TestImages.Spec.jreOnly());
+        TestPods.Pod pod = fixture.pods().startReady(TestPods.App.spinner("jre-only").withImage(image).withUser("1000:1000"));
+        Target target = fixture.runtime().find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
 
-        ExecResult r = runtime.exec(target, List.of("sh", "/nonexistent/craw.sh"), null, Duration.ofSeconds(30));
+        ExecResult r = fixture.runtime().exec(target, List.of("sh", "/nonexistent/craw.sh"), null, Duration.ofSeconds(30));
 
         assertFalse(r.timedOut());
         assertTrue(r.exitCode() == 126 || r.exitCode() == 127, r.exitCode() + " " + text(r.stdout()) + text(r.stderr()));
         assertTrue(text(r.stderr()).startsWith("jdd: the container has no usable sh"), text(r.stdout()) + "|" + text(r.stderr()));
-        String folder = runtime.copy(target, Map.of("craw.sh", bytes("echo\n")));
+        String folder = fixture.runtime().copy(target, Map.of("craw.sh", bytes("echo\n")));
         assertTrue(folder.startsWith("/tmp/.jdd-"), folder);
-        assertTrue(pods.processes(pod.appId()).stream().anyMatch(p -> p.contains("dev.jdd.testing.Spinner")));
+        assertTrue(fixture.pods().processes(pod.appId()).stream().anyMatch(p -> p.contains("dev.jdd.testing.Spinner")));
     }
 
     @Test
@@ -306,7 +299,7 @@ class DockerRuntimeIT {
 
     /** Checks from the host, through the engine ({@code docker top}) and through the host's /proc. */
     private static void assertNoneLeft(TestPods.Pod pod, Target target, String marker) throws IOException {
-        List<String> inContainer = pods.processes(pod.appId()).stream().filter(p -> p.contains(marker)).toList();
+        List<String> inContainer = fixture.pods().processes(pod.appId()).stream().filter(p -> p.contains(marker)).toList();
         assertEquals(List.of(), inContainer, "docker top still lists the command's processes");
         assertEquals(List.of(), hostProcesses(marker), "the host still runs the command's processes");
     }
@@ -332,7 +325,7 @@ class DockerRuntimeIT {
 
     private static void awaitProcess(String containerId, String marker) {
         for (int i = 0; i < 300; i++) {
-            if (pods.processes(containerId).stream().anyMatch(p -> p.contains(marker))) {
+            if (fixture.pods().processes(containerId).stream().anyMatch(p -> p.contains(marker))) {
                 return;
             }
             TestPods.sleep(100);

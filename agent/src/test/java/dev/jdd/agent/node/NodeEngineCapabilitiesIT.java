@@ -2,14 +2,12 @@ package dev.jdd.agent.node;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Volume;
 import dev.jdd.agent.docker.DockerFixture;
-import dev.jdd.agent.docker.DockerRuntime;
 import dev.jdd.agent.docker.TestImages;
 import dev.jdd.agent.docker.TestPods;
 import dev.jdd.agent.runtime.Target;
@@ -35,16 +33,10 @@ import org.junit.jupiter.api.Test;
 class NodeEngineCapabilitiesIT {
     private static final URI HOST = DockerFixture.HOST;
     private static DockerFixture fixture;
-    private static DockerClient docker;
-    private static TestPods pods;
-    private static DockerRuntime runtime;
 
     @BeforeAll
     static void engine() {
         fixture = DockerFixture.open();
-        docker = fixture.docker();
-        pods = fixture.pods();
-        runtime = fixture.runtime();
     }
 
     @AfterAll
@@ -56,10 +48,10 @@ class NodeEngineCapabilitiesIT {
 
     @Test
     void sysPtraceKillAndDacOverrideAreEnoughAndEachIsNeeded() throws Exception {
-        String jre = TestImages.jvm(docker, HOST, TestImages.Spec.jreOnly());
-        TestPods.Pod pod = pods.startReady(TestPods.App.spinner("caps").withImage(jre).withUser("1000:1000"));
-        long pid = runtime.find(pod.namespace(), pod.pod(), pod.container()).map(Target::hostPid).orElseThrow();
-        String agentImage = TestImages.jvm(docker, HOST);  // a JDK runtime with busybox: the agent image has a shell too
+        String jre = TestImages.jvm(fixture.docker(), HOST, TestImages.Spec.jreOnly());
+        TestPods.Pod pod = fixture.pods().startReady(TestPods.App.spinner("caps").withImage(jre).withUser("1000:1000"));
+        long pid = fixture.runtime().find(pod.namespace(), pod.pod(), pod.container()).map(Target::hostPid).orElseThrow();
+        String agentImage = TestImages.jvm(fixture.docker(), HOST);  // a JDK runtime with busybox: the agent image has a shell too
 
         // Order matters: the listener starts only once, so the signal-related cases come first.
         String noPtrace = runEngine(agentImage, pid, Capability.KILL, Capability.DAC_OVERRIDE);
@@ -86,7 +78,7 @@ class NodeEngineCapabilitiesIT {
         }
         HostConfig host = HostConfig.newHostConfig().withPidMode("host").withNetworkMode("none")
                 .withCapDrop(Capability.ALL).withCapAdd(caps).withBinds(binds);
-        String id = docker.createContainerCmd(image)
+        String id = fixture.docker().createContainerCmd(image)
                 .withName(TestPods.RUN + "-node-caps-" + System.nanoTime())
                 .withLabels(Map.of(TestPods.RUN_LABEL, TestPods.RUN))
                 .withUser("0:0").withEnv(TestImages.ENV).withHostConfig(host)
@@ -94,11 +86,11 @@ class NodeEngineCapabilitiesIT {
                         CaptureOnce.class.getName(), Long.toString(pid))
                 .exec().getId();
         try {
-            docker.startContainerCmd(id).exec();
-            docker.waitContainerCmd(id).start().awaitStatusCode(60, TimeUnit.SECONDS);
-            return pods.logs(id);
+            fixture.docker().startContainerCmd(id).exec();
+            fixture.docker().waitContainerCmd(id).start().awaitStatusCode(60, TimeUnit.SECONDS);
+            return fixture.pods().logs(id);
         } finally {
-            docker.removeContainerCmd(id).withForce(true).exec();
+            fixture.docker().removeContainerCmd(id).withForce(true).exec();
         }
     }
 }

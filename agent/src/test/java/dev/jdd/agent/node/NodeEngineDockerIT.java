@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.dockerjava.api.DockerClient;
 import dev.jdd.agent.docker.DockerFixture;
-import dev.jdd.agent.docker.DockerRuntime;
 import dev.jdd.agent.docker.TestImages;
 import dev.jdd.agent.docker.TestPods;
 import dev.jdd.agent.runtime.ExecResult;
@@ -38,17 +36,11 @@ class NodeEngineDockerIT {
     private static final URI HOST = DockerFixture.HOST;
     private static DockerFixture fixture;
     private static final Pattern FIRST = Pattern.compile("(?m)^#1 cpu=(\\d+\\.\\d)% tid=(\\d+) \"hot-spinner\" RUNNABLE$");
-    private static DockerClient docker;
-    private static TestPods pods;
-    private static DockerRuntime runtime;
     private final NodeCapture engine = NodeCapture.onThisNode();
 
     @BeforeAll
     static void engine() {
         fixture = DockerFixture.open();
-        docker = fixture.docker();
-        pods = fixture.pods();
-        runtime = fixture.runtime();
     }
 
     @AfterAll
@@ -60,9 +52,9 @@ class NodeEngineDockerIT {
 
     @Test
     void capturesAJreOnlyShellLessContainerRunningAsANonRootUser() throws Exception {
-        String jre = TestImages.jvm(docker, HOST, TestImages.Spec.jreOnly());
-        TestPods.Pod pod = pods.startReady(TestPods.App.spinner("distroless").withImage(jre).withUser("1000:1000"));
-        Target target = runtime.find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
+        String jre = TestImages.jvm(fixture.docker(), HOST, TestImages.Spec.jreOnly());
+        TestPods.Pod pod = fixture.pods().startReady(TestPods.App.spinner("distroless").withImage(jre).withUser("1000:1000"));
+        Target target = fixture.runtime().find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
         Path root = Path.of("/proc/" + target.hostPid() + "/root");
         assertFalse(Files.exists(root.resolve("bin")), "no shell, no busybox in the image");
         assertFalse(Files.exists(root.resolve("opt/java/bin/jcmd")), "no jcmd");
@@ -94,7 +86,7 @@ class NodeEngineDockerIT {
         try (Stream<Path> cwd = Files.list(Path.of("/proc/" + target.hostPid() + "/cwd"))) {
             assertTrue(cwd.noneMatch(p -> p.getFileName().toString().startsWith(".attach_pid")));
         }
-        String logs = pods.logs(pod.appId());
+        String logs = fixture.pods().logs(pod.appId());
         assertFalse(logs.contains("Full thread dump"), "SIGQUIT started the listener and printed nothing: " + logs);
     }
 
@@ -102,9 +94,9 @@ class NodeEngineDockerIT {
     void aReadOnlyRootWithATmpfsTmpIsReachedThroughTheContainersMounts() throws Exception {
         // The working directory (/) is read-only: the trigger goes to /tmp, a tmpfs that only the container's
         // mount namespace has, and so does the JVM's socket.
-        String jre = TestImages.jvm(docker, HOST, TestImages.Spec.jreOnly());
-        TestPods.Pod pod = pods.startReady(TestPods.App.spinner("read-only").withImage(jre).withUser("1000:1000").readOnly());
-        Target target = runtime.find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
+        String jre = TestImages.jvm(fixture.docker(), HOST, TestImages.Spec.jreOnly());
+        TestPods.Pod pod = fixture.pods().startReady(TestPods.App.spinner("read-only").withImage(jre).withUser("1000:1000").readOnly());
+        Target target = fixture.runtime().find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
         ExecResult r = engine.capture(target.hostPid(), 5, Duration.ofSeconds(1), false, Duration.ofSeconds(30));
         String out = new String(r.stdout(), StandardCharsets.UTF_8);
         assertEquals(0, r.exitCode(), new String(r.stderr(), StandardCharsets.UTF_8));
@@ -120,9 +112,9 @@ class NodeEngineDockerIT {
         List<String> idle = TestPods.spinnerCommand(3, 0);
         List<String> hot = TestPods.spinnerCommand(3, 1);
         String both = String.join(" ", hot) + " & exec " + String.join(" ", idle);
-        TestPods.Pod pod = pods.startReady(TestPods.App.spinner("two-jvms").withCommand(List.of("sh", "-c", both)));
-        Target target = runtime.find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
-        pods.awaitLog(pod.appId(), "ready ", Duration.ofSeconds(60));
+        TestPods.Pod pod = fixture.pods().startReady(TestPods.App.spinner("two-jvms").withCommand(List.of("sh", "-c", both)));
+        Target target = fixture.runtime().find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
+        fixture.pods().awaitLog(pod.appId(), "ready ", Duration.ofSeconds(60));
         Thread.sleep(1000);
         ExecResult r = engine.capture(target.hostPid(), 5, Duration.ofSeconds(1), false, Duration.ofSeconds(30));
         String out = new String(r.stdout(), StandardCharsets.UTF_8);
