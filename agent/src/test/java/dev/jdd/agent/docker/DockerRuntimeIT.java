@@ -25,28 +25,21 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link DockerRuntime} against the real engine, with kubelet-labelled pods built from local files. */
 @RequiresDocker
 class DockerRuntimeIT {
     private static final URI HOST = DockerFixture.HOST;
-    private static DockerFixture fixture;
+    @RegisterExtension
+    static final DockerFixture fixture = new DockerFixture();
     private static TestPods.Pod spinner;
 
     @BeforeAll
     static void startPods() {
-        fixture = DockerFixture.open();
         spinner = fixture.pods().startReady(TestPods.App.spinner("spinner").withCommand(TestPods.spinnerCommand(3, 0)));
-    }
-
-    @AfterAll
-    static void removePods() throws IOException {
-        if (fixture != null) {
-            fixture.close();
-        }
     }
 
     @Test

@@ -12,16 +12,14 @@ import dev.jdd.agent.docker.TestImages;
 import dev.jdd.agent.docker.TestPods;
 import dev.jdd.agent.runtime.Target;
 import dev.jdd.testing.RequiresDocker;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The capabilities daemonset.yaml grants the agent for the node engine, checked for real: the engine runs in a
@@ -32,19 +30,8 @@ import org.junit.jupiter.api.Test;
 @RequiresDocker
 class NodeEngineCapabilitiesIT {
     private static final URI HOST = DockerFixture.HOST;
-    private static DockerFixture fixture;
-
-    @BeforeAll
-    static void engine() {
-        fixture = DockerFixture.open();
-    }
-
-    @AfterAll
-    static void removePods() throws IOException {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
+    @RegisterExtension
+    static final DockerFixture fixture = new DockerFixture();
 
     @Test
     void sysPtraceKillAndDacOverrideAreEnoughAndEachIsNeeded() throws Exception {

@@ -22,9 +22,8 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The node engine against real containers: a JRE-only runtime (jlink of java.base: no jcmd, no jdk.attach)
@@ -34,21 +33,10 @@ import org.junit.jupiter.api.Test;
 @RequiresDocker
 class NodeEngineDockerIT {
     private static final URI HOST = DockerFixture.HOST;
-    private static DockerFixture fixture;
+    @RegisterExtension
+    static final DockerFixture fixture = new DockerFixture();
     private static final Pattern FIRST = Pattern.compile("(?m)^#1 cpu=(\\d+\\.\\d)% tid=(\\d+) \"hot-spinner\" RUNNABLE$");
     private final NodeCapture engine = NodeCapture.onThisNode();
-
-    @BeforeAll
-    static void engine() {
-        fixture = DockerFixture.open();
-    }
-
-    @AfterAll
-    static void removePods() throws IOException {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
 
     @Test
     void capturesAJreOnlyShellLessContainerRunningAsANonRootUser() throws Exception {
