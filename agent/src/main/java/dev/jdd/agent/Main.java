@@ -30,7 +30,7 @@ public final class Main {
         try {
             runtime = switch (config.runtime()) {
                 case "local" -> new LocalRuntime();
-                default -> new DockerRuntime(URI.create(config.dockerHost()), config.slots());
+                default -> new DockerRuntime(URI.create(config.dockerHost()));
             };
         } catch (IllegalArgumentException e) {
             System.err.println("jdd agent: --docker-host=" + config.dockerHost() + ": " + e.getMessage());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.DockerClient;
+import dev.jdd.agent.docker.DockerJava;
 import dev.jdd.agent.docker.DockerRuntime;
 import dev.jdd.agent.docker.TestImages;
 import dev.jdd.agent.docker.TestPods;
@@ -45,7 +46,7 @@ class EngineAutoDockerIT {
 
     @BeforeAll
     static void engine() {
-        docker = DockerRuntime.client(HOST, 8, Duration.ofSeconds(60));
+        docker = DockerJava.client(HOST, 8, Duration.ofSeconds(60));
         pods = new TestPods(docker, HOST);
     }
 
@@ -69,7 +70,7 @@ class EngineAutoDockerIT {
 
         AgentConfig config = AgentConfig.forTest(dumps, TOKEN).withEngine("auto")
                 .withCapture(20, Duration.ofSeconds(1), Duration.ofSeconds(40));
-        try (Agent agent = Agent.start(config, new DockerRuntime(HOST, config.slots()))) {
+        try (Agent agent = Agent.start(config, new DockerRuntime(HOST))) {
             String jdkId = capture(agent, jdk);
             String jreId = capture(agent, jreWithShell);
             String distrolessId = capture(agent, distroless);

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.dockerjava.api.DockerClient;
-import dev.jdd.agent.docker.DockerRuntime;
+import dev.jdd.agent.docker.DockerJava;
 import dev.jdd.agent.docker.TestImages;
 import dev.jdd.agent.docker.TestPods;
 import dev.jdd.testing.RequiresDocker;
@@ -53,7 +53,7 @@ class ImageIT {
 
     @BeforeAll
     static void buildImage() throws Exception {
-        docker = DockerRuntime.client(HOST, 4, Duration.ofSeconds(60));
+        docker = DockerJava.client(HOST, 4, Duration.ofSeconds(60));
         pods = new TestPods(docker, HOST);
         String base = TestImages.jvm(docker, HOST, new TestImages.Spec(JRE_MODULES, true));
         image = "jdd-image-it:" + TestPods.RUN;

@@ -1,34 +1,18 @@
 package dev.jdd.agent.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.command.ExecCreateCmd;
-import com.github.dockerjava.api.command.ExecStartCmd;
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.DockerException;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.Frame;
-import com.github.dockerjava.api.model.StreamType;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
-import com.github.dockerjava.zerodep.shaded.org.apache.hc.client5.http.psl.PublicSuffixMatcher;
-import com.github.dockerjava.zerodep.shaded.org.apache.hc.client5.http.psl.PublicSuffixMatcherLoader;
 import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.agent.runtime.CopyRefusedException;
 import dev.jdd.agent.runtime.ExecResult;
 import dev.jdd.agent.runtime.RuntimeUnavailableException;
 import dev.jdd.agent.runtime.Target;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Field;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyManagementException;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,6 +28,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,19 +37,14 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
- * {@link ContainerRuntime} on the Docker Engine API over the node's socket (docker-java, zerodep transport).
+ * {@link ContainerRuntime} on the Docker Engine API over the node's socket ({@link EngineClient}).
  *
  * <p>Every command runs through a small {@code sh} wrapper that first prints its own PID. Docker starts each
  * exec as a new session (runc calls setsid), so that PID is the session id of everything the command starts;
@@ -73,15 +53,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  */
 public final class DockerRuntime implements ContainerRuntime {
     private static final Logger LOG = Logger.getLogger(DockerRuntime.class.getName());
-    /**
-     * docker-java and its shaded HTTP client log every retried connection at INFO; the runtime reports what matters
-     * itself, with the capture's context. Held in a field: JUL keeps loggers only weakly.
-     */
-    private static final Logger CLIENT_LOG = Logger.getLogger("com.github.dockerjava");
-
-    static {
-        CLIENT_LOG.setLevel(Level.WARNING);
-    }
 
     static final String LABEL_NAMESPACE = "io.kubernetes.pod.namespace";
     static final String LABEL_POD = "io.kubernetes.pod.name";
@@ -92,21 +63,21 @@ public final class DockerRuntime implements ContainerRuntime {
     static final int OUTPUT_CAP = 16 * 1024 * 1024;
     private static final String PID_LINE = "jdd-exec-pid ";
     private static final Duration GRACE = Duration.ofSeconds(1);
+    /** Short calls (list, inspect, create, copy) get an answer in this time, so admission never hangs on a stuck engine. */
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration HOUSEKEEPING_TIMEOUT = Duration.ofSeconds(10);
     private static final Pattern FOLDER = Pattern.compile("/(tmp/)?\\.jdd-[0-9a-f]{16}");
+    /** Container and exec ids as the engine issues them; nothing else goes into a request path. */
+    private static final Pattern ENGINE_ID = Pattern.compile("[0-9a-zA-Z_.-]{1,128}");
+    private static final Pattern NUMERIC_USER = Pattern.compile("(\\d+)(?::(\\d+))?");
+    private static final String LIST_PATH = "/containers/json?filters=" + URLEncoder.encode(
+            "{\"status\":[\"running\"],\"label\":[\"" + LABEL_POD + "\"]}", StandardCharsets.UTF_8);
 
     /**
      * Prints its PID, then becomes the command (positional parameters, never parsed as shell text).
      * The command list is the agent's, fixed; no alert text reaches it.
      */
     private static final String WRAPPER = "echo \"" + PID_LINE + "$$\"; exec \"$@\"";
-
-    /**
-     * Same, but feeds the command exactly {@code $1} lines of its own stdin, then end-of-file: docker-java cannot
-     * half-close an exec's stdin, so the command would otherwise wait for more input forever. Builtins only.
-     */
-    private static final String WRAPPER_STDIN = "echo \"" + PID_LINE + "$$\"; n=$1; shift; "
-            + "i=0; while [ \"$i\" -lt \"$n\" ] && IFS= read -r l; do printf '%s\\n' \"$l\"; i=$((i+1)); done | \"$@\"";
 
     /**
      * Sends signal {@code $2} to every live process of session {@code $1} in the container and prints their
@@ -119,118 +90,46 @@ public final class DockerRuntime implements ContainerRuntime {
             + "if [ \"$4\" = \"$s\" ] && [ \"$1\" != Z ]; then kill -\"$g\" \"$p\" 2>/dev/null; echo \"$p\"; fi; done";
 
     private final URI host;
-    private final DockerClient api;
-    private final DockerClient streams;
+    private final EngineClient engine;
     private final SecureRandom random = new SecureRandom();
     private final Set<String> copied = ConcurrentHashMap.newKeySet();
     private final Map<List<String>, CompletableFuture<Optional<Target>>> finding = new ConcurrentHashMap<>();
-    private final AtomicReference<CompletableFuture<List<Container>>> listing = new AtomicReference<>();
+    private final AtomicReference<CompletableFuture<List<PodContainer>>> listing = new AtomicReference<>();
     private final ExecutorService cleaner = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "jdd-docker-cleanup");
         t.setDaemon(true);
         return t;
     });
 
-    /**
-     * @param dockerHost the engine's socket, e.g. {@code unix:///var/run/docker.sock}
-     * @param slots      how many execs run at once; the connection pools are sized for that
-     */
-    public DockerRuntime(URI dockerHost, int slots) {
-        String scheme = dockerHost.getScheme();
-        boolean unix = "unix".equals(scheme) && dockerHost.getPath() != null && dockerHost.getPath().length() > 1;
-        boolean tcp = "tcp".equals(scheme) && dockerHost.getHost() != null && dockerHost.getPort() > 0;
-        if (!unix && !tcp) {
-            throw new IllegalArgumentException("expected unix:///path/to/docker.sock or tcp://host:port");
+    /** A running container that kubelet labelled, as the container list shows it. */
+    private record PodContainer(String id, Map<String, Object> labels, long created) {
+        String label(String key) {
+            return labels.get(key) instanceof String s ? s : null;
         }
+    }
+
+    /** What the runtime needs of {@code GET /containers/{id}/json}. */
+    private record Inspected(String name, boolean running, long pid, Long exitCode, String user) {
+    }
+
+    /** @param dockerHost the engine's socket, e.g. {@code unix:///var/run/docker.sock}, or {@code tcp://host:port} */
+    public DockerRuntime(URI dockerHost) {
+        this.engine = new EngineClient(dockerHost);
         this.host = dockerHost;
-        // Short calls (list, inspect, create, copy) get a response timeout, so admission never hangs on a stuck
-        // engine. Exec streams are silent while the script samples, so they get none: exec() bounds them itself.
-        this.api = client(dockerHost, Math.max(32, 4 * slots), Duration.ofSeconds(15));
-        this.streams = client(dockerHost, 2 * slots + 4, null);
         // In the background, so start-up does not wait: says early in the log whether the engine answers, and
-        // loads the client's code paths so that the first alert storm does not pay for that.
+        // runs the find path once so that the first alert storm does not pay for loading and compiling it.
         cleaner.execute(this::probe);
     }
 
     private void probe() {
         try {
-            var version = call(() -> api.versionCmd().exec());
+            Map<String, Object> version = EngineJson.object(get("asking the engine's version", "/version"));
             // A list and an inspect load what every find needs (in a cluster the agent's own container is listed).
-            runningPodContainers().stream().findFirst().ifPresent(c -> call(() -> api.inspectContainerCmd(c.getId()).exec()));
-            LOG.info(() -> "Docker engine " + version.getVersion() + " (API " + version.getApiVersion() + ") answers at " + host);
+            runningPodContainers().stream().findFirst().ifPresent(c -> inspect(c.id()));
+            LOG.info(() -> "Docker engine " + version.get("Version") + " (API " + version.get("ApiVersion") + ") answers at " + host);
         } catch (RuntimeException e) {
             LOG.warning(() -> "Docker engine at " + host + " does not answer yet (captures will answer error until it does): "
-                    + (e instanceof DockerException d ? dockerMessage(d) : rootCause(e)));
-        }
-    }
-
-    /**
-     * The running containers that kubelet labelled, one engine call shared by every find that comes while it is
-     * under way: in a storm the first requests for 25 containers cost one list, not 25. Each find still sees a
-     * list that started no earlier than its own arrival minus one round trip.
-     */
-    private List<Container> runningPodContainers() {
-        CompletableFuture<List<Container>> mine = new CompletableFuture<>();
-        CompletableFuture<List<Container>> running = listing.compareAndExchange(null, mine);
-        if (running == null) {
-            try {
-                mine.complete(call(() -> api.listContainersCmd()
-                        .withStatusFilter(List.of("running"))
-                        .withLabelFilter(List.of(LABEL_POD))
-                        .exec()));
-            } catch (RuntimeException e) {
-                mine.completeExceptionally(unavailable("listing containers", e));
-            } finally {
-                listing.compareAndSet(mine, null);
-            }
-            running = mine;
-        }
-        return shared(running);
-    }
-
-    /** A thread-safe docker-java client on the zerodep transport. Tests use it too. */
-    public static DockerClient client(URI dockerHost, int maxConnections, Duration responseTimeout) {
-        var config = DefaultDockerClientConfig.createDefaultConfigBuilder()
-                .withDockerHost(dockerHost.toString())
-                .withDockerTlsVerify(false)
-                .build();
-        skipPublicSuffixList();
-        var http = new ZerodepDockerHttpClient.Builder()
-                .dockerHost(dockerHost)
-                // jdd speaks plain HTTP to the engine (a unix socket, or tcp without TLS). Without an SSL context of
-                // its own the transport builds the system default one, which parses the JDK's whole CA trust store.
-                .sslConfig(DockerRuntime::noTrustTlsContext)
-                .maxConnections(maxConnections)
-                .connectionTimeout(Duration.ofSeconds(5));
-        if (responseTimeout != null) {
-            http.responseTimeout(responseTimeout);
-        }
-        return DockerClientImpl.getInstance(config, http.build());
-    }
-
-    /** A TLS context that trusts nobody and loads no key or trust store; never used for a connection. */
-    private static SSLContext noTrustTlsContext() throws NoSuchAlgorithmException, KeyManagementException {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(new KeyManager[0], new TrustManager[0], null);
-        return context;
-    }
-
-    /**
-     * The transport builds an HTTPS host name verifier even for a unix socket, and with it parses the public suffix
-     * list it carries (about 2.5 MiB of heap for good). Giving its loader an empty list first avoids that; if a
-     * future docker-java changes the loader, the list is simply parsed as before.
-     */
-    private static void skipPublicSuffixList() {
-        try {
-            Field loaded = PublicSuffixMatcherLoader.class.getDeclaredField("DEFAULT_INSTANCE");
-            loaded.setAccessible(true);
-            synchronized (PublicSuffixMatcherLoader.class) {
-                if (loaded.get(null) == null) {
-                    loaded.set(null, new PublicSuffixMatcher(List.of(), List.of()));
-                }
-            }
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.fine(() -> "public suffix list not skipped: " + e);
+                    + e.getMessage());
         }
     }
 
@@ -278,38 +177,69 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     private Optional<Target> findNow(String namespace, String pod, String container) {
-        List<Container> found = runningPodContainers();
         // Kubelet's sandbox carries the container-name label POD; DNS-1123 names cannot spell it, but check anyway.
-        Optional<Container> newest = found.stream()
-                .filter(c -> !"podsandbox".equals(label(c, LABEL_TYPE)) && !"POD".equals(label(c, LABEL_CONTAINER)))
+        Optional<PodContainer> newest = runningPodContainers().stream()
+                .filter(c -> !"podsandbox".equals(c.label(LABEL_TYPE)) && !"POD".equals(c.label(LABEL_CONTAINER)))
                 // Never trust the engine's filter alone: the labels must be exactly the names asked for.
-                .filter(c -> namespace.equals(label(c, LABEL_NAMESPACE)) && pod.equals(label(c, LABEL_POD))
-                        && container.equals(label(c, LABEL_CONTAINER)))
-                .max(Comparator.comparing(c -> c.getCreated() == null ? 0L : c.getCreated()));
+                .filter(c -> namespace.equals(c.label(LABEL_NAMESPACE)) && pod.equals(c.label(LABEL_POD))
+                        && container.equals(c.label(LABEL_CONTAINER)))
+                .max(Comparator.comparingLong(PodContainer::created));
         if (newest.isEmpty()) {
             return Optional.empty();
         }
-        String id = newest.get().getId();
-        InspectContainerResponse inspected;
-        try {
-            inspected = call(() -> api.inspectContainerCmd(id).exec());
-        } catch (NotFoundException e) {
-            return Optional.empty();
-        } catch (RuntimeException e) {
-            throw unavailable("inspecting container " + id, e);
+        String id = newest.get().id();
+        return inspect(id).filter(Inspected::running).map(c -> new Target(id, readableName(c.name(), id), c.pid()));
+    }
+
+    /**
+     * The running containers that kubelet labelled, one engine call shared by every find that comes while it is
+     * under way: in a storm the first requests for 25 containers cost one list, not 25. Each find still sees a
+     * list that started no earlier than its own arrival minus one round trip.
+     */
+    private List<PodContainer> runningPodContainers() {
+        CompletableFuture<List<PodContainer>> mine = new CompletableFuture<>();
+        CompletableFuture<List<PodContainer>> running = listing.compareAndExchange(null, mine);
+        if (running == null) {
+            try {
+                String what = "listing containers";
+                List<PodContainer> found = new ArrayList<>();
+                for (Object item : EngineJson.array(get(what, LIST_PATH))) {
+                    if (item instanceof Map<?, ?> c && c.get("Id") instanceof String id && ENGINE_ID.matcher(id).matches()) {
+                        found.add(new PodContainer(id, EngineJson.object(c.get("Labels")), EngineJson.number(c.get("Created"), 0L)));
+                    }
+                }
+                mine.complete(found);
+            } catch (RuntimeException e) {
+                mine.completeExceptionally(e);
+            } finally {
+                listing.compareAndSet(mine, null);
+            }
+            running = mine;
         }
-        var state = inspected.getState();
-        if (state == null || !Boolean.TRUE.equals(state.getRunning())) {
+        return shared(running);
+    }
+
+    /** The container's state, or empty when the engine does not know it. */
+    private Optional<Inspected> inspect(String id) {
+        String what = "inspecting container " + id;
+        EngineClient.Answer answer = send(what, () -> engine.call("GET", "/containers/" + id + "/json", null, null, CALL_TIMEOUT));
+        if (answer.status() == 404) {
             return Optional.empty();
         }
-        long pid = state.getPidLong() == null ? 0 : state.getPidLong();
-        return Optional.of(new Target(id, readableName(inspected.getName(), id), pid));
+        Map<String, Object> container = EngineJson.object(ok(what, answer));
+        Map<String, Object> state = EngineJson.object(container.get("State"));
+        Map<String, Object> config = EngineJson.object(container.get("Config"));
+        Object exitCode = state.get("ExitCode");
+        return Optional.of(new Inspected(container.get("Name") instanceof String n ? n : null,
+                Boolean.TRUE.equals(state.get("Running")), EngineJson.number(state.get("Pid"), 0L),
+                exitCode instanceof Number code ? code.longValue() : null,
+                config.get("User") instanceof String user ? user.strip() : ""));
     }
 
     @Override
     public String copy(Target target, Map<String, byte[]> files) {
         String folderName = ".jdd-" + HexFormat.of().formatHex(randomBytes(8));
-        String user = containerUser(target);
+        String user = inspect(target.id()).orElseThrow(() -> gone(target, "the engine no longer knows it")).user();
         Matcher numeric = NUMERIC_USER.matcher(user);
         // The script's own user owns its folder, so it can write there and remove it. Numeric users go into the
         // tar headers; for a user name the engine resolves it (copyUIDGID), else the files stay root's, still 0755.
@@ -318,19 +248,16 @@ public final class DockerRuntime implements ContainerRuntime {
                 ? tar(folderName, files, Integer.parseInt(numeric.group(1)), numeric.group(2) == null ? 0 : Integer.parseInt(numeric.group(2)))
                 : tar(folderName, files, 0, 0);
         for (String parent : List.of("/tmp", "/")) {
-            try {
-                upload(target, parent, tar, byName);
-            } catch (DockerException e) {
-                if (containerGone(e)) {
-                    throw gone(target, e);
+            EngineClient.Answer answer = upload(target, parent, tar, byName);
+            if (!answer.ok()) {
+                if (containerGone(answer)) {
+                    throw gone(target, EngineJson.message(answer));
                 }
-                if (e.getHttpStatus() == 404 && parent.equals("/tmp")) {
+                if (answer.status() == 404 && parent.equals("/tmp")) {
                     continue; // this image has no /tmp: use the root folder
                 }
                 throw new CopyRefusedException("container " + target.name() + " refused the files in " + parent + ": "
-                        + dockerMessage(e), e);
-            } catch (RuntimeException e) {
-                throw unavailable("copying into container " + target.name(), e);
+                        + EngineJson.message(answer), null);
             }
             String folder = (parent.equals("/") ? "" : parent) + "/" + folderName;
             copied.add(target.id() + folder);
@@ -339,35 +266,17 @@ public final class DockerRuntime implements ContainerRuntime {
         throw new IllegalStateException("unreachable: the root folder always exists");
     }
 
-    private static final Pattern NUMERIC_USER = Pattern.compile("(\\d+)(?::(\\d+))?");
-
-    /** The container's configured user ({@code ""} for root), as {@code docker run --user} or the image set it. */
-    private String containerUser(Target target) {
-        try {
-            var config = call(() -> api.inspectContainerCmd(target.id()).exec()).getConfig();
-            return config == null || config.getUser() == null ? "" : config.getUser().strip();
-        } catch (NotFoundException e) {
-            throw gone(target, e);
-        } catch (RuntimeException e) {
-            throw unavailable("inspecting container " + target.name(), e);
-        }
-    }
-
-    private void upload(Target target, String parent, byte[] tar, boolean copyUidGid) {
+    private EngineClient.Answer upload(Target target, String parent, byte[] tar, boolean copyUidGid) {
+        String what = "copying into container " + target.name();
+        String path = "/containers/" + target.id() + "/archive?path=" + URLEncoder.encode(parent, StandardCharsets.UTF_8);
         if (copyUidGid) {
-            try {
-                call(() -> api.copyArchiveToContainerCmd(target.id()).withRemotePath(parent).withCopyUIDGID(true)
-                        .withTarInputStream(new ByteArrayInputStream(tar)).exec());
-                return;
-            } catch (DockerException e) {
-                if (containerGone(e) || e.getHttpStatus() == 404 || readOnly(e)) {
-                    throw e;
-                }
-                LOG.fine(() -> "the engine could not resolve the user of " + target.name() + ": " + dockerMessage(e));
+            EngineClient.Answer answer = send(what, () -> engine.call("PUT", path + "&copyUIDGID=true", "application/x-tar", tar, CALL_TIMEOUT));
+            if (answer.ok() || answer.status() == 404 || EngineJson.message(answer).contains("read-only")) {
+                return answer;
             }
+            LOG.fine(() -> "the engine could not resolve the user of " + target.name() + ": " + EngineJson.message(answer));
         }
-        call(() -> api.copyArchiveToContainerCmd(target.id()).withRemotePath(parent)
-                .withTarInputStream(new ByteArrayInputStream(tar)).exec());
+        return send(what, () -> engine.call("PUT", path, "application/x-tar", tar, CALL_TIMEOUT));
     }
 
     @Override
@@ -427,13 +336,7 @@ public final class DockerRuntime implements ContainerRuntime {
     @Override
     public void close() {
         cleaner.shutdown();
-        for (DockerClient c : List.of(api, streams)) {
-            try {
-                c.close();
-            } catch (IOException | RuntimeException e) {
-                LOG.log(Level.FINE, "closing the Docker client", e);
-            }
-        }
+        engine.close();
     }
 
     private ExecResult run(Target target, String user, List<String> command, byte[] stdin, Duration timeout)
@@ -441,71 +344,70 @@ public final class DockerRuntime implements ContainerRuntime {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("empty command");
         }
-        byte[] input = stdin == null ? null : asLines(stdin);
-        List<String> wrapped = new ArrayList<>(List.of("sh", "-c", input == null ? WRAPPER : WRAPPER_STDIN, "jdd-exec"));
-        if (input != null) {
-            wrapped.add(Integer.toString(countLines(input)));
-        }
+        List<String> wrapped = new ArrayList<>(List.of("sh", "-c", WRAPPER, "jdd-exec"));
         wrapped.addAll(command);
-
-        String execId;
-        try {
-            ExecCreateCmd create = api.execCreateCmd(target.id())
-                    .withCmd(wrapped.toArray(String[]::new))
-                    .withAttachStdout(true).withAttachStderr(true).withAttachStdin(input != null).withTty(false);
-            if (user != null) {
-                create.withUser(user);
-            }
-            execId = call(create::exec).getId();
-        } catch (DockerException e) {
-            if (containerGone(e) || e.getHttpStatus() == 409) {
-                throw gone(target, e);
-            }
-            throw unavailable("creating an exec in " + target.name(), e);
-        } catch (RuntimeException e) {
-            throw unavailable("creating an exec in " + target.name(), e);
+        Map<String, Object> create = new LinkedHashMap<>();
+        create.put("AttachStdin", stdin != null);
+        create.put("AttachStdout", true);
+        create.put("AttachStderr", true);
+        create.put("Tty", false);
+        create.put("Cmd", wrapped);
+        if (user != null) {
+            create.put("User", user);
+        }
+        String what = "creating an exec in " + target.name();
+        EngineClient.Answer created = send(what, () -> engine.call("POST", "/containers/" + target.id() + "/exec",
+                "application/json", EngineJson.write(create), CALL_TIMEOUT));
+        if (containerGone(created) || created.status() == 409) {
+            throw gone(target, EngineJson.message(created));
+        }
+        String execId = EngineJson.object(ok(what, created)).get("Id") instanceof String id && ENGINE_ID.matcher(id).matches() ? id : null;
+        if (execId == null) {
+            throw unavailable(what, "answered without an exec id");
         }
 
+        EngineClient.Connection stream;
+        try {
+            stream = engine.upgrade("/exec/" + execId + "/start", EngineJson.write(Map.of("Detach", false, "Tty", false)));
+        } catch (EngineClient.Refused e) {
+            if (containerGone(e.answer) || e.answer.status() == 409) {
+                throw gone(target, EngineJson.message(e.answer));
+            }
+            throw unavailable("starting an exec in " + target.name(), "answered " + e.answer.status() + ": " + EngineJson.message(e.answer));
+        } catch (IOException e) {
+            throw unavailable("starting an exec in " + target.name(), describe(e));
+        }
         Output output = new Output(OUTPUT_CAP);
-        ExecStartCmd start = streams.execStartCmd(execId).withDetach(false).withTty(false);
-        if (input != null) {
-            start.withStdIn(new ByteArrayInputStream(input));
-        }
-        try {
-            try {
-                start.exec(output);
-            } catch (RuntimeException e) {
-                if (!requestNeverSent(e)) {
-                    throw e;
-                }
-                start.exec(output); // a connection the engine had closed: the exec did not start, so start it now
-            }
-        } catch (RuntimeException e) {
-            throw unavailable("starting an exec in " + target.name(), e);
+        Thread.ofVirtual().name("jdd-exec-output").start(() -> output.read(stream.stream()));
+        if (stdin != null) {
+            Thread.ofVirtual().name("jdd-exec-input").start(() -> feed(stream, stdin));
         }
 
         boolean finished;
         try {
-            finished = output.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            finished = output.awaitEnd(timeout);
         } catch (InterruptedException e) {
-            endSession(target, output);
+            endSession(target, output, stream);
             Thread.interrupted(); // reported by the exception
             throw e;
-        } catch (RuntimeException e) {
-            output.closeQuietly();
-            throw lost(target, e);
         }
         if (!finished) {
-            endSession(target, output);
+            endSession(target, output, stream);
             return new ExecResult(-1, output.stdout(), output.stderr(), true);
         }
-        output.closeQuietly();
+        stream.close();
+        if (output.failure() != null) {
+            throw lost(target, describe(output.failure()));
+        }
 
         Long exitCode;
         try {
-            exitCode = call(() -> api.inspectExecCmd(execId).exec()).getExitCodeLong();
-        } catch (RuntimeException e) {
-            throw lost(target, e);
+            String inspecting = "inspecting an exec in " + target.name();
+            Map<String, Object> exec = EngineJson.object(ok(inspecting,
+                    send(inspecting, () -> engine.call("GET", "/exec/" + execId + "/json", null, null, CALL_TIMEOUT))));
+            exitCode = exec.get("ExitCode") instanceof Number n ? n.longValue() : null;
+        } catch (RuntimeUnavailableException e) {
+            throw lost(target, e.getMessage());
         }
         if (exitCode == null || exitCode >= 128) {
             // Ended by a signal: maybe the container stopped under it. The engine records that a moment after
@@ -526,11 +428,22 @@ public final class DockerRuntime implements ContainerRuntime {
         return new ExecResult(code, output.stdout(), stderr, false);
     }
 
+    /** Writes the exec's stdin, then ends it, so a command that reads to the end (sh -s) finishes. */
+    private static void feed(EngineClient.Connection stream, byte[] stdin) {
+        try {
+            stream.write(stdin);
+            stream.endInput();
+        } catch (IOException e) {
+            // The command ended without reading all of it, or the stream was closed: its output tells the rest.
+            LOG.fine(() -> "writing an exec's stdin: " + e);
+        }
+    }
+
     /**
      * Ends every process of the exec's session inside the container: TERM, up to {@link #GRACE} for them to go,
      * then KILL, and checks that none is left.
      */
-    private void endSession(Target target, Output output) {
+    private void endSession(Target target, Output output, EngineClient.Connection stream) {
         housekeeping(() -> {
             try {
                 long session = output.awaitPid(Duration.ofSeconds(5));
@@ -555,7 +468,7 @@ public final class DockerRuntime implements ContainerRuntime {
                 }
                 return null;
             } finally {
-                output.closeQuietly();
+                stream.close();
             }
         }, "ending an exec in " + target.name());
     }
@@ -571,115 +484,64 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     private void requireRunning(Target target) {
-        InspectContainerResponse inspected;
-        try {
-            inspected = call(() -> api.inspectContainerCmd(target.id()).exec());
-        } catch (NotFoundException e) {
-            throw gone(target, e);
-        } catch (RuntimeException e) {
-            throw unavailable("inspecting container " + target.name(), e);
-        }
-        var state = inspected.getState();
-        if (state == null || !Boolean.TRUE.equals(state.getRunning())) {
-            Long code = state == null ? null : state.getExitCodeLong();
+        Inspected container = inspect(target.id()).orElseThrow(() -> gone(target, "the engine no longer knows it"));
+        if (!container.running()) {
             throw new RuntimeUnavailableException("container " + target.name() + " stopped during the exec"
-                    + (code == null ? "" : " (exit code " + code + ")"));
+                    + (container.exitCode() == null ? "" : " (exit code " + container.exitCode() + ")"));
         }
-    }
-
-    /**
-     * Runs a request, once more when it failed on a pooled connection that the engine had closed (after an engine
-     * restart): the pool drops that connection, so the runtime works again at once, with no sticky broken state.
-     * Only requests that are safe to repeat go through here (reads, exec create, the idempotent archive upload).
-     */
-    private static <T> T call(Supplier<T> request) {
-        try {
-            return request.get();
-        } catch (DockerException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            if (!staleConnection(e)) {
-                throw e;
-            }
-            return request.get();
-        }
-    }
-
-    private static boolean staleConnection(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String m = String.valueOf(t.getMessage());
-            if (m.contains("Broken pipe") || m.contains("Connection reset") || t.getClass().getSimpleName().equals("NoHttpResponseException")
-                    || t.getClass().getSimpleName().equals("ConnectionClosedException")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Writing the request failed, so the engine never saw it. */
-    private static boolean requestNeverSent(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (String.valueOf(t.getMessage()).contains("Broken pipe")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** The exec's stream broke: the container stopped, or the engine went away. */
-    private RuntimeUnavailableException lost(Target target, RuntimeException e) {
+    private RuntimeUnavailableException lost(Target target, String reason) {
         try {
             requireRunning(target);
         } catch (RuntimeUnavailableException stopped) {
             return stopped;
         }
-        return unavailable("running an exec in " + target.name(), e);
+        return unavailable("running an exec in " + target.name(), reason);
     }
 
-    private RuntimeUnavailableException gone(Target target, DockerException e) {
-        return new RuntimeUnavailableException("container " + target.name() + " is gone or not running: " + dockerMessage(e), e);
-    }
-
-    private RuntimeUnavailableException unavailable(String what, RuntimeException e) {
-        if (e instanceof RuntimeUnavailableException r) {
-            return r;
+    /** A short call; failing to reach the engine at all is {@link RuntimeUnavailableException}. */
+    private EngineClient.Answer send(String what, IoCall call) {
+        try {
+            return call.run();
+        } catch (IOException e) {
+            throw unavailable(what, describe(e));
         }
-        String reason = e instanceof DockerException d ? "answered " + d.getHttpStatus() + ": " + dockerMessage(d) : rootCause(e);
-        return new RuntimeUnavailableException("Docker engine at " + host + ": " + what + " failed: " + reason, e);
     }
 
-    private static boolean containerGone(DockerException e) {
-        String m = String.valueOf(e.getMessage());
-        return e.getHttpStatus() == 404 && m.contains("No such container");
+    @FunctionalInterface
+    private interface IoCall {
+        EngineClient.Answer run() throws IOException;
     }
 
-    private static boolean readOnly(DockerException e) {
-        return String.valueOf(e.getMessage()).contains("read-only");
+    private EngineClient.Answer get(String what, String path) {
+        return ok(what, send(what, () -> engine.call("GET", path, null, null, CALL_TIMEOUT)));
     }
 
-    private static final Pattern JSON_MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
-
-    /** The engine's own words from {@code {"message":"..."}}, else the exception's message. */
-    static String dockerMessage(RuntimeException e) {
-        if (e == null) {
-            return "";
+    /** The answer when the engine said yes; otherwise its own words, as {@link RuntimeUnavailableException}. */
+    private EngineClient.Answer ok(String what, EngineClient.Answer answer) {
+        if (!answer.ok()) {
+            throw unavailable(what, "answered " + answer.status() + ": " + EngineJson.message(answer));
         }
-        String m = String.valueOf(e.getMessage());
-        Matcher matcher = JSON_MESSAGE.matcher(m);
-        return (matcher.find() ? matcher.group(1) : m).strip();
+        return answer;
     }
 
-    private static String rootCause(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String m = t.getMessage();
-        return t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+    private static RuntimeUnavailableException gone(Target target, String reason) {
+        return new RuntimeUnavailableException("container " + target.name() + " is gone or not running: " + reason);
     }
 
-    private static String label(Container c, String key) {
-        return c.getLabels() == null ? null : c.getLabels().get(key);
+    private RuntimeUnavailableException unavailable(String what, String reason) {
+        return new RuntimeUnavailableException("Docker engine at " + host + ": " + what + " failed: " + reason);
+    }
+
+    private static boolean containerGone(EngineClient.Answer answer) {
+        return answer.status() == 404 && EngineJson.message(answer).contains("No such container");
+    }
+
+    private static String describe(IOException e) {
+        String m = e.getMessage();
+        return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
     }
 
     private static String readableName(String name, String id) {
@@ -724,73 +586,73 @@ public final class DockerRuntime implements ContainerRuntime {
         return bytes.toByteArray();
     }
 
-    /** Stdin for the line-feeding wrapper: text that ends with a newline. */
-    private static byte[] asLines(byte[] stdin) {
-        for (byte b : stdin) {
-            if (b == 0) {
-                throw new IllegalArgumentException("stdin for an exec must be text (it holds a NUL byte)");
-            }
-        }
-        if (stdin.length > 0 && stdin[stdin.length - 1] != '\n') {
-            byte[] withNewline = Arrays.copyOf(stdin, stdin.length + 1);
-            withNewline[stdin.length] = '\n';
-            return withNewline;
-        }
-        return stdin;
-    }
-
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] both = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, both, a.length, b.length);
         return both;
     }
 
-    private static int countLines(byte[] text) {
-        int n = 0;
-        for (byte b : text) {
-            if (b == '\n') {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /** Collects an exec's stdout and stderr apart, each capped, and takes the wrapper's PID line off stdout. */
-    static final class Output extends ResultCallback.Adapter<Frame> {
+    /**
+     * Reads an exec's multiplexed stream (no tty: frames of an 8-byte header, stream type then big-endian size,
+     * and the payload) and collects stdout and stderr apart, each capped; takes the wrapper's PID line off stdout.
+     */
+    static final class Output {
+        private static final int STDOUT = 1;
+        private static final int STDERR = 2;
         private final int cap;
         private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         private final ByteArrayOutputStream pidLine = new ByteArrayOutputStream();
-        private final java.util.concurrent.CountDownLatch pidKnown = new java.util.concurrent.CountDownLatch(1);
+        private final CountDownLatch pidKnown = new CountDownLatch(1);
+        private final CountDownLatch ended = new CountDownLatch(1);
         private volatile long pid;
+        private volatile IOException failure;
         private boolean headerDone;
 
         Output(int cap) {
             this.cap = cap;
         }
 
-        @Override
-        public void onNext(Frame frame) {
-            byte[] payload = frame.getPayload();
-            if (payload == null) {
-                return;
-            }
-            synchronized (this) {
-                if (frame.getStreamType() == StreamType.STDERR) {
-                    append(stderr, payload, 0);
-                } else if (frame.getStreamType() == StreamType.STDOUT || frame.getStreamType() == StreamType.RAW) {
-                    int from = 0;
-                    while (!headerDone && from < payload.length) {
-                        byte b = payload[from++];
-                        if (b == '\n') {
-                            headerDone = true;
-                            parsePid();
-                        } else {
-                            pidLine.write(b);
+        /** Reads frames until the stream ends (the command exited) or breaks; then {@link #awaitEnd} returns. */
+        void read(InputStream stream) {
+            byte[] header = new byte[8];
+            byte[] buffer = new byte[8192];
+            try {
+                while (stream.readNBytes(header, 0, 8) == 8) {
+                    int type = header[0];
+                    long size = ((header[4] & 0xffL) << 24) | ((header[5] & 0xff) << 16) | ((header[6] & 0xff) << 8) | (header[7] & 0xff);
+                    while (size > 0) {
+                        int n = stream.read(buffer, 0, (int) Math.min(buffer.length, size));
+                        if (n < 0) {
+                            throw new EOFException("the exec's stream ended in the middle of a frame");
                         }
+                        accept(type, buffer, n);
+                        size -= n;
                     }
-                    append(stdout, payload, from);
                 }
+            } catch (IOException e) {
+                failure = e;
+            } finally {
+                pidKnown.countDown();
+                ended.countDown();
+            }
+        }
+
+        private synchronized void accept(int type, byte[] payload, int length) {
+            if (type == STDERR) {
+                append(stderr, payload, 0, length);
+            } else if (type == STDOUT) {
+                int from = 0;
+                while (!headerDone && from < length) {
+                    byte b = payload[from++];
+                    if (b == '\n') {
+                        headerDone = true;
+                        parsePid();
+                    } else {
+                        pidLine.write(b);
+                    }
+                }
+                append(stdout, payload, from, length);
             }
         }
 
@@ -806,11 +668,21 @@ public final class DockerRuntime implements ContainerRuntime {
             pidKnown.countDown();
         }
 
-        private void append(ByteArrayOutputStream to, byte[] payload, int from) {
-            int room = cap - to.size();
+        private void append(ByteArrayOutputStream into, byte[] payload, int from, int end) {
+            int room = cap - into.size();
             if (room > 0) {
-                to.write(payload, from, Math.min(room, payload.length - from));
+                into.write(payload, from, Math.min(room, end - from));
             }
+        }
+
+        /** Whether the stream ended within {@code max}. */
+        boolean awaitEnd(Duration max) throws InterruptedException {
+            return ended.await(max.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        /** Why the stream broke, or null when it ended normally. */
+        IOException failure() {
+            return failure;
         }
 
         /** Whether the wrapper printed its PID line, i.e. a shell started in the container. */
@@ -829,14 +701,6 @@ public final class DockerRuntime implements ContainerRuntime {
 
         synchronized byte[] stderr() {
             return stderr.toByteArray();
-        }
-
-        void closeQuietly() {
-            try {
-                close();
-            } catch (IOException | RuntimeException e) {
-                LOG.log(Level.FINE, "closing an exec stream", e);
-            }
         }
     }
 }

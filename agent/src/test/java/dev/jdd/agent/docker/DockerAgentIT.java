@@ -39,7 +39,7 @@ class DockerAgentIT {
 
     @BeforeAll
     static void start() throws Exception {
-        docker = DockerRuntime.client(HOST, 8, Duration.ofSeconds(60));
+        docker = DockerJava.client(HOST, 8, Duration.ofSeconds(60));
         pods = new TestPods(docker, HOST);
         dumps = work.resolve("stacks");
         agent = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=docker", "--docker-host=" + HOST,
@@ -210,7 +210,7 @@ class DockerAgentIT {
     }
 
     private static boolean hasJddFolder(TestPods.Pod pod) {
-        try (DockerRuntime runtime = new DockerRuntime(HOST, 1)) {
+        try (DockerRuntime runtime = new DockerRuntime(HOST)) {
             var target = runtime.find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
             var r = runtime.exec(target, List.of("ls", "-a", "/tmp", "/"), null, Duration.ofSeconds(30));
             return new String(r.stdout()).contains(".jdd-");

@@ -23,9 +23,9 @@ public final class DockerFixture implements BeforeAllCallback, AfterAllCallback 
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        docker = DockerRuntime.client(HOST, 8, Duration.ofSeconds(60));
+        docker = DockerJava.client(HOST, 8, Duration.ofSeconds(60));
         pods = new TestPods(docker, HOST);
-        runtime = new DockerRuntime(HOST, 4);
+        runtime = new DockerRuntime(HOST);
     }
 
     @Override

@@ -38,9 +38,9 @@ class DockerRuntimeEngineRestartIT {
         Assumptions.assumeTrue(started.dockerd() != null, () -> "no second Docker engine: " + started.problem());
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try (PrivateDockerd engine = started.dockerd();
-             DockerClient docker = DockerRuntime.client(engine.host(), 4, Duration.ofSeconds(60));
+             DockerClient docker = DockerJava.client(engine.host(), 4, Duration.ofSeconds(60));
              TestPods pods = new TestPods(docker, engine.host());
-             DockerRuntime runtime = new DockerRuntime(engine.host(), 2)) {
+             DockerRuntime runtime = new DockerRuntime(engine.host())) {
             TestPods.App app = TestPods.App.spinner("restarts").withImage(TestImages.pause(docker, engine.host()))
                     .withCommand(List.of("/bin/busybox", "sleep", "2147483647"));
             TestPods.Pod pod = pods.start(app);

@@ -281,7 +281,7 @@ class DockerRuntimeIT {
 
     @Test
     void anUnreachableEngineIsUnavailableWithTheReason() {
-        try (DockerRuntime nowhere = new DockerRuntime(URI.create("unix:///tmp/" + TestPods.RUN + "-no-engine.sock"), 2)) {
+        try (DockerRuntime nowhere = new DockerRuntime(URI.create("unix:///tmp/" + TestPods.RUN + "-no-engine.sock"))) {
             RuntimeUnavailableException e = assertThrows(RuntimeUnavailableException.class, () -> nowhere.find("a", "b", "c"));
             assertTrue(e.getMessage().contains("no-engine.sock"), e.getMessage());
             Target ghost = new Target("0123456789ab", "ghost", 0);

@@ -3,19 +3,19 @@ package dev.jdd.agent.docker;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.dockerjava.api.exception.InternalServerErrorException;
-import com.github.dockerjava.api.model.Frame;
-import com.github.dockerjava.api.model.StreamType;
-import com.github.dockerjava.zerodep.shaded.org.apache.hc.client5.http.psl.PublicSuffixMatcherLoader;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,17 +25,6 @@ import org.junit.jupiter.api.Test;
 
 /** The parts of {@link DockerRuntime} that need no engine. */
 class DockerRuntimeTest {
-
-    @Test
-    void theClientSkipsTheTransportsPublicSuffixList() throws Exception {
-        // The list the transport carries knows co.uk as a public suffix; the agent's clients never parse it.
-        var carried = PublicSuffixMatcherLoader.class.getResource("/org/publicsuffix/list/effective_tld_names.dat");
-        assertTrue(PublicSuffixMatcherLoader.load(carried).matches("co.uk"));
-
-        DockerRuntime.client(URI.create("unix:///nonexistent/docker.sock"), 1, null).close();
-
-        assertFalse(PublicSuffixMatcherLoader.getDefault().matches("co.uk"));
-    }
 
     @Test
     void theCopyTarHoldsTheFolderAndItsFilesExecutableAndOwnedByTheScriptsUser() throws IOException {
@@ -65,31 +54,68 @@ class DockerRuntimeTest {
     }
 
     @Test
-    void theWrappersPidLineIsTakenOffStdoutAndOutputIsCapped() throws InterruptedException {
+    void theExecStreamIsSplitIntoStdoutAndStderrWithoutTheWrappersPidLineAndCapped() throws InterruptedException {
         DockerRuntime.Output out = new DockerRuntime.Output(10);
 
-        out.onNext(new Frame(StreamType.STDOUT, "jdd-exec-p".getBytes(StandardCharsets.US_ASCII)));
-        out.onNext(new Frame(StreamType.STDOUT, "id 42\nhello ".getBytes(StandardCharsets.US_ASCII)));
-        out.onNext(new Frame(StreamType.STDERR, "oops\n".getBytes(StandardCharsets.US_ASCII)));
-        out.onNext(new Frame(StreamType.STDOUT, "world, and more".getBytes(StandardCharsets.US_ASCII)));
+        out.read(new ByteArrayInputStream(frames(frame(1, "jdd-exec-p"), frame(1, "id 42\nhello "), frame(2, "oops\n"),
+                frame(1, "world, and more"))));
 
+        assertTrue(out.awaitEnd(Duration.ofSeconds(1)));
+        assertNull(out.failure());
         assertEquals(42, out.awaitPid(Duration.ofSeconds(1)));
+        assertTrue(out.wrapperRan());
         assertEquals("hello worl", new String(out.stdout(), StandardCharsets.US_ASCII));
         assertArrayEquals("oops\n".getBytes(StandardCharsets.US_ASCII), out.stderr());
     }
 
     @Test
-    void theEnginesOwnWordsAreKeptFromItsJsonError() {
-        var e = new InternalServerErrorException("Status 500: {\"message\":\"container rootfs is marked read-only\"}\n");
-        assertEquals("container rootfs is marked read-only", DockerRuntime.dockerMessage(e));
-        assertEquals("plain", DockerRuntime.dockerMessage(new IllegalStateException("plain")));
+    void aStreamCutInTheMiddleOfAFrameIsAFailureNotTheEnd() throws InterruptedException {
+        DockerRuntime.Output out = new DockerRuntime.Output(100);
+        byte[] whole = frames(frame(1, "jdd-exec-pid 7\nsome output"));
+
+        out.read(new ByteArrayInputStream(Arrays.copyOf(whole, whole.length - 3)));
+
+        assertTrue(out.awaitEnd(Duration.ofSeconds(1)));
+        assertNotNull(out.failure());
+        assertEquals("some out", new String(out.stdout(), StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void aStreamWithoutThePidLineLeavesThePidUnknown() throws InterruptedException {
+        DockerRuntime.Output out = new DockerRuntime.Output(100);
+
+        out.read(new ByteArrayInputStream(frames(frame(2, "sh: not found\n"))));
+
+        assertEquals(0, out.awaitPid(Duration.ofMillis(100)));
+        assertFalse(out.wrapperRan());
+    }
+
+    /** One frame of Docker's multiplexed stream: type, three zero bytes, big-endian payload size, payload. */
+    private static byte[] frame(int type, String payload) {
+        byte[] bytes = payload.getBytes(StandardCharsets.US_ASCII);
+        byte[] frame = new byte[8 + bytes.length];
+        frame[0] = (byte) type;
+        frame[4] = (byte) (bytes.length >>> 24);
+        frame[5] = (byte) (bytes.length >>> 16);
+        frame[6] = (byte) (bytes.length >>> 8);
+        frame[7] = (byte) bytes.length;
+        System.arraycopy(bytes, 0, frame, 8, bytes.length);
+        return frame;
+    }
+
+    private static byte[] frames(byte[]... frames) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (byte[] f : frames) {
+            all.writeBytes(f);
+        }
+        return all.toByteArray();
     }
 
     @Test
     void onlyUnixAndTcpEngineAddressesAreAccepted() {
         for (String bad : List.of("http://localhost:2375", "unix://", "tcp://host", "npipe:////./pipe/docker_engine")) {
-            assertThrows(IllegalArgumentException.class, () -> new DockerRuntime(URI.create(bad), 1), bad);
+            assertThrows(IllegalArgumentException.class, () -> new DockerRuntime(URI.create(bad)), bad);
         }
-        new DockerRuntime(URI.create("unix:///nonexistent/docker.sock"), 1).close();
+        new DockerRuntime(URI.create("unix:///nonexistent/docker.sock")).close();
     }
 }

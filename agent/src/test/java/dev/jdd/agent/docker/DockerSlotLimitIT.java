@@ -40,7 +40,7 @@ class DockerSlotLimitIT {
 
     @Test
     void neverMoreScriptsRunThanSlotsAndTheSlotsFillUp() throws Exception {
-        try (DockerClient docker = DockerRuntime.client(DockerAgentIT.HOST, 8, Duration.ofSeconds(120));
+        try (DockerClient docker = DockerJava.client(DockerAgentIT.HOST, 8, Duration.ofSeconds(120));
              TestPods pods = new TestPods(docker, DockerAgentIT.HOST)) {
             List<TestPods.Pod> targets = new ArrayList<>();
             for (int i = 0; i < CONTAINERS; i++) {
