@@ -1,10 +1,9 @@
 package dev.jdd.router;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.jdd.common.Admission;
 import dev.jdd.common.CaptureInfo;
 import dev.jdd.common.CaptureRequest;
-import dev.jdd.common.Json;
+import dev.jdd.common.JsonValues;
 import dev.jdd.common.Outcome;
 
 import io.helidon.http.HeaderNames;
@@ -22,7 +21,6 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 
@@ -76,7 +74,7 @@ public final class AgentClient {
                         h.set(HeaderNames.AUTHORIZATION, "Bearer " + token);
                     }
                 })
-                .submit(Json.write(request))) {
+                .submit(JsonValues.write(request.toJson()))) {
             int status = res.status().code();
             if (status == 401 || status == 403) {
                 throw new AgentUnreachableException("agent refused the router's token (" + status + "): check --token");
@@ -93,11 +91,12 @@ public final class AgentClient {
         }
         Admission admission;
         try {
-            admission = Json.MAPPER.readValue(answer.body, Admission.class);
-        } catch (IOException | RuntimeException e) {
-            throw new AgentUnreachableException("agent answered " + answer.status + " with something that is not an admission");
+            admission = Admission.fromJson(JsonValues.read(answer.body));
+        } catch (IllegalArgumentException e) {
+            throw new AgentUnreachableException("agent answered " + answer.status + " with something that is not an admission: "
+                    + e.getMessage());
         }
-        if (admission == null || admission.outcome() == null || admission.outcome() == Outcome.NO_AGENT
+        if (admission.outcome() == null || admission.outcome() == Outcome.NO_AGENT
                 || admission.outcome() == Outcome.AGENT_UNREACHABLE || admission.outcome() == Outcome.DRY_RUN) {
             throw new AgentUnreachableException("agent answered " + answer.status + " without a known outcome");
         }
@@ -119,18 +118,9 @@ public final class AgentClient {
             throw new AgentUnreachableException("agent answered " + answer.status + " to the capture list");
         }
         try {
-            JsonNode root = Json.MAPPER.readTree(answer.body);
-            JsonNode items = root != null && root.isObject() ? root.get("captures") : root;
-            if (items == null || !items.isArray()) {
-                throw new AgentUnreachableException("agent's capture list is not a list");
-            }
-            List<CaptureInfo> out = new ArrayList<>();
-            for (JsonNode item : items) {
-                out.add(Json.MAPPER.treeToValue(item, CaptureInfo.class));
-            }
-            return out;
-        } catch (IOException e) {
-            throw new AgentUnreachableException("agent's capture list is not JSON");
+            return CaptureInfo.listFromJson(JsonValues.read(answer.body));
+        } catch (IllegalArgumentException e) {
+            throw new AgentUnreachableException("agent's capture list is not a list of captures: " + e.getMessage());
         }
     }
 

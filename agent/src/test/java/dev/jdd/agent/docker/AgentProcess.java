@@ -38,6 +38,11 @@ public final class AgentProcess implements AutoCloseable {
 
     /** Starts the agent with these flags (plus {@code --bind} and {@code --port}) and waits for {@code /health}. */
     public static AgentProcess start(List<String> flags, Path log) throws IOException, InterruptedException {
+        return start(List.of(), flags, log);
+    }
+
+    /** As {@link #start(List, Path)}, with JVM flags added to {@link #JVM_FLAGS} (the JVM's output goes to the log too). */
+    public static AgentProcess start(List<String> jvmFlags, List<String> flags, Path log) throws IOException, InterruptedException {
         Path jar = Path.of("target/jdd-agent.jar").toAbsolutePath();
         if (!Files.exists(jar)) {
             jar = Path.of("agent/target/jdd-agent.jar").toAbsolutePath();
@@ -49,6 +54,7 @@ public final class AgentProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Jdks.current().resolve("bin/java").toString());
         cmd.addAll(JVM_FLAGS);
+        cmd.addAll(jvmFlags);
         cmd.add("-jar");
         cmd.add(jar.toString());
         cmd.add("--bind=127.0.0.1");
