@@ -145,8 +145,13 @@ elif [ ! -S "$DOCKER_SOCK" ] || ! docker -H "unix://$DOCKER_SOCK" version >/dev/
 elif [ ! -x /bin/busybox ]; then
   docker_why="no /bin/busybox (busybox-static) for the idle pod container"
 else
-  mkdir -p "$OUT/bb-$$/bin"
+  # busybox with its applet links (sh, rm, ...) and a /tmp: the capture then takes the copy-and-exec path (craw.sh),
+  # not the node engine that --engine=auto would use for a container without a shell.
+  mkdir -p "$OUT/bb-$$/bin" "$OUT/bb-$$/tmp"
   cp /bin/busybox "$OUT/bb-$$/bin/"
+  for applet in $(/bin/busybox --list); do
+    [ -e "$OUT/bb-$$/bin/$applet" ] || ln -s busybox "$OUT/bb-$$/bin/$applet"
+  done
   docker_ok=1
   tar -C "$OUT/bb-$$" -c . | docker -H "unix://$DOCKER_SOCK" import - "$bench_id:1" >/dev/null
   docker -H "unix://$DOCKER_SOCK" run -d --name "$bench_id" --network none --label "$bench_id=1" \

@@ -5,6 +5,7 @@ import dev.jdd.agent.runtime.CopyRefusedException;
 import dev.jdd.agent.runtime.ExecResult;
 import dev.jdd.agent.runtime.RuntimeUnavailableException;
 import dev.jdd.agent.runtime.Target;
+import dev.jdd.common.JsonValues;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -123,7 +124,7 @@ public final class DockerRuntime implements ContainerRuntime {
 
     private void probe() {
         try {
-            Map<String, Object> version = EngineJson.object(get("asking the engine's version", "/version"));
+            Map<String, Object> version = fields(get("asking the engine's version", "/version"));
             // A list and an inspect load what every find needs (in a cluster the agent's own container is listed).
             runningPodContainers().stream().findFirst().ifPresent(c -> inspect(c.id()));
             LOG.info(() -> "Docker engine " + version.get("Version") + " (API " + version.get("ApiVersion") + ") answers at " + host);
@@ -203,9 +204,9 @@ public final class DockerRuntime implements ContainerRuntime {
             try {
                 String what = "listing containers";
                 List<PodContainer> found = new ArrayList<>();
-                for (Object item : EngineJson.array(get(what, LIST_PATH))) {
+                for (Object item : get(what, LIST_PATH) instanceof List<?> items ? items : List.of()) {
                     if (item instanceof Map<?, ?> c && c.get("Id") instanceof String id && ENGINE_ID.matcher(id).matches()) {
-                        found.add(new PodContainer(id, EngineJson.object(c.get("Labels")), EngineJson.number(c.get("Created"), 0L)));
+                        found.add(new PodContainer(id, fields(c.get("Labels")), number(c.get("Created"))));
                     }
                 }
                 mine.complete(found);
@@ -226,12 +227,12 @@ public final class DockerRuntime implements ContainerRuntime {
         if (answer.status() == 404) {
             return Optional.empty();
         }
-        Map<String, Object> container = EngineJson.object(ok(what, answer));
-        Map<String, Object> state = EngineJson.object(container.get("State"));
-        Map<String, Object> config = EngineJson.object(container.get("Config"));
+        Map<String, Object> container = fields(json(what, answer));
+        Map<String, Object> state = fields(container.get("State"));
+        Map<String, Object> config = fields(container.get("Config"));
         Object exitCode = state.get("ExitCode");
         return Optional.of(new Inspected(container.get("Name") instanceof String n ? n : null,
-                Boolean.TRUE.equals(state.get("Running")), EngineJson.number(state.get("Pid"), 0L),
+                Boolean.TRUE.equals(state.get("Running")), number(state.get("Pid")),
                 exitCode instanceof Number code ? code.longValue() : null,
                 config.get("User") instanceof String user ? user.strip() : ""));
     }
@@ -251,13 +252,13 @@ public final class DockerRuntime implements ContainerRuntime {
             EngineClient.Answer answer = upload(target, parent, tar, byName);
             if (!answer.ok()) {
                 if (containerGone(answer)) {
-                    throw gone(target, EngineJson.message(answer));
+                    throw gone(target, answer.message());
                 }
                 if (answer.status() == 404 && parent.equals("/tmp")) {
                     continue; // this image has no /tmp: use the root folder
                 }
                 throw new CopyRefusedException("container " + target.name() + " refused the files in " + parent + ": "
-                        + EngineJson.message(answer), null);
+                        + answer.message(), null);
             }
             String folder = (parent.equals("/") ? "" : parent) + "/" + folderName;
             copied.add(target.id() + folder);
@@ -271,10 +272,10 @@ public final class DockerRuntime implements ContainerRuntime {
         String path = "/containers/" + target.id() + "/archive?path=" + URLEncoder.encode(parent, StandardCharsets.UTF_8);
         if (copyUidGid) {
             EngineClient.Answer answer = send(what, () -> engine.call("PUT", path + "&copyUIDGID=true", "application/x-tar", tar, CALL_TIMEOUT));
-            if (answer.ok() || answer.status() == 404 || EngineJson.message(answer).contains("read-only")) {
+            if (answer.ok() || answer.status() == 404 || answer.message().contains("read-only")) {
                 return answer;
             }
-            LOG.fine(() -> "the engine could not resolve the user of " + target.name() + ": " + EngineJson.message(answer));
+            LOG.fine(() -> "the engine could not resolve the user of " + target.name() + ": " + answer.message());
         }
         return send(what, () -> engine.call("PUT", path, "application/x-tar", tar, CALL_TIMEOUT));
     }
@@ -357,23 +358,23 @@ public final class DockerRuntime implements ContainerRuntime {
         }
         String what = "creating an exec in " + target.name();
         EngineClient.Answer created = send(what, () -> engine.call("POST", "/containers/" + target.id() + "/exec",
-                "application/json", EngineJson.write(create), CALL_TIMEOUT));
+                "application/json", JsonValues.write(create), CALL_TIMEOUT));
         if (containerGone(created) || created.status() == 409) {
-            throw gone(target, EngineJson.message(created));
+            throw gone(target, created.message());
         }
-        String execId = EngineJson.object(ok(what, created)).get("Id") instanceof String id && ENGINE_ID.matcher(id).matches() ? id : null;
+        String execId = fields(json(what, created)).get("Id") instanceof String id && ENGINE_ID.matcher(id).matches() ? id : null;
         if (execId == null) {
             throw unavailable(what, "answered without an exec id");
         }
 
         EngineClient.Connection stream;
         try {
-            stream = engine.upgrade("/exec/" + execId + "/start", EngineJson.write(Map.of("Detach", false, "Tty", false)));
+            stream = engine.upgrade("/exec/" + execId + "/start", JsonValues.write(Map.of("Detach", false, "Tty", false)), CALL_TIMEOUT);
         } catch (EngineClient.Refused e) {
             if (containerGone(e.answer) || e.answer.status() == 409) {
-                throw gone(target, EngineJson.message(e.answer));
+                throw gone(target, e.answer.message());
             }
-            throw unavailable("starting an exec in " + target.name(), "answered " + e.answer.status() + ": " + EngineJson.message(e.answer));
+            throw unavailable("starting an exec in " + target.name(), "answered " + e.answer.status() + ": " + e.answer.message());
         } catch (IOException e) {
             throw unavailable("starting an exec in " + target.name(), describe(e));
         }
@@ -403,8 +404,7 @@ public final class DockerRuntime implements ContainerRuntime {
         Long exitCode;
         try {
             String inspecting = "inspecting an exec in " + target.name();
-            Map<String, Object> exec = EngineJson.object(ok(inspecting,
-                    send(inspecting, () -> engine.call("GET", "/exec/" + execId + "/json", null, null, CALL_TIMEOUT))));
+            Map<String, Object> exec = fields(get(inspecting, "/exec/" + execId + "/json"));
             exitCode = exec.get("ExitCode") instanceof Number n ? n.longValue() : null;
         } catch (RuntimeUnavailableException e) {
             throw lost(target, e.getMessage());
@@ -515,16 +515,31 @@ public final class DockerRuntime implements ContainerRuntime {
         EngineClient.Answer run() throws IOException;
     }
 
-    private EngineClient.Answer get(String what, String path) {
-        return ok(what, send(what, () -> engine.call("GET", path, null, null, CALL_TIMEOUT)));
+    /** {@code GET path}: the engine's JSON answer. */
+    private Object get(String what, String path) {
+        return json(what, send(what, () -> engine.call("GET", path, null, null, CALL_TIMEOUT)));
     }
 
-    /** The answer when the engine said yes; otherwise its own words, as {@link RuntimeUnavailableException}. */
-    private EngineClient.Answer ok(String what, EngineClient.Answer answer) {
+    /** The answer's JSON when the engine said yes; otherwise its own words, as {@link RuntimeUnavailableException}. */
+    private Object json(String what, EngineClient.Answer answer) {
         if (!answer.ok()) {
-            throw unavailable(what, "answered " + answer.status() + ": " + EngineJson.message(answer));
+            throw unavailable(what, "answered " + answer.status() + ": " + answer.message());
         }
-        return answer;
+        try {
+            return JsonValues.read(answer.body());
+        } catch (IllegalArgumentException e) {
+            throw unavailable(what, "answered something that is not JSON: " + e.getMessage());
+        }
+    }
+
+    /** An object's fields; anything else (absent, null) has none. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> fields(Object value) {
+        return value instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
+    }
+
+    private static long number(Object value) {
+        return value instanceof Number n ? n.longValue() : 0;
     }
 
     private static RuntimeUnavailableException gone(Target target, String reason) {
@@ -536,7 +551,7 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     private static boolean containerGone(EngineClient.Answer answer) {
-        return answer.status() == 404 && EngineJson.message(answer).contains("No such container");
+        return answer.status() == 404 && answer.message().contains("No such container");
     }
 
     private static String describe(IOException e) {

@@ -1,5 +1,6 @@
 package dev.jdd.agent.docker;
 
+import dev.jdd.common.JsonValues;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -17,6 +18,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +65,18 @@ final class EngineClient implements AutoCloseable {
         String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
+
+        /** The engine's own words from an error's {@code {"message":"..."}}, else the body's text. */
+        String message() {
+            try {
+                if (JsonValues.read(body) instanceof Map<?, ?> error && error.get("message") instanceof String m) {
+                    return m.strip();
+                }
+            } catch (IllegalArgumentException notJson) {
+                // then the text is all there is
+            }
+            return text().strip();
+        }
     }
 
     /**
@@ -90,20 +104,33 @@ final class EngineClient implements AutoCloseable {
     /**
      * Starts a call whose connection the engine takes over for a raw stream ({@code POST /exec/{id}/start}): the
      * returned connection is open after the engine's {@code 101}, for the caller to write stdin to and read the
-     * stream from. An answer with any other status is returned as {@link Refused}. No timeout: the caller bounds
-     * the stream and closes the connection.
+     * stream from. An answer with any other status is returned as {@link Refused}. The engine must answer within
+     * {@code timeout}; the stream itself has no timeout: the caller bounds it and closes the connection.
      */
-    Connection upgrade(String path, byte[] json) throws IOException, Refused {
+    Connection upgrade(String path, byte[] json, Duration timeout) throws IOException, Refused {
         Connection c = connect();
+        ScheduledFuture<?> deadline = deadlines.schedule(c::close, timeout.toMillis(), TimeUnit.MILLISECONDS);
         try {
             c.send("POST", path, "application/json", json, true);
             Head head = c.readHead();
             // Engines before API 1.22 answered 200 with the raw stream instead of 101.
-            if (head.status == 101 || (head.status == 200 && head.contentLength < 0 && !head.chunked)) {
+            boolean upgraded = head.status == 101 || (head.status == 200 && head.contentLength < 0 && !head.chunked);
+            byte[] refusal = upgraded ? null : c.readBody(head);
+            if (!deadline.cancel(false)) {
+                throw new IOException("no answer within " + timeout.toSeconds() + " s");
+            }
+            if (upgraded) {
                 return c;
             }
-            throw new Refused(new Answer(head.status, c.readBody(head)));
+            throw new Refused(new Answer(head.status, refusal));
+        } catch (ClosedChannelException e) {
+            c.close();
+            if (e instanceof ClosedByInterruptException || !deadline.isDone()) {
+                throw e;
+            }
+            throw new IOException("no answer within " + timeout.toSeconds() + " s", e);
         } catch (IOException | Refused | RuntimeException e) {
+            deadline.cancel(false);
             c.close();
             throw e;
         }
