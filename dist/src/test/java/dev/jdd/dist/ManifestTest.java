@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jdd.agent.AgentConfig;
+import dev.jdd.agent.docker.AgentProcess;
 import dev.jdd.common.Flags;
 import dev.jdd.router.KubernetesAgents;
 import dev.jdd.router.KubernetesPods;
@@ -182,6 +183,25 @@ class ManifestTest {
         Container router = container(pod);
         assertEquals(List.of("ALL"), router.getSecurityContext().getCapabilities().getDrop());
         assertTrue(only(ServiceAccount.class, a -> a.getMetadata().getName().equals(pod.getServiceAccountName())).isPresent());
+    }
+
+    /** The footprint and storm figures are only the image's if they are measured with its JVM flags. */
+    @Test
+    void theAgentIsMeasuredWithTheImagesJvmFlags() throws IOException {
+        List<String> image = quoted(Files.readString(Path.of("..", "Dockerfile")), "JDD_DEFAULT_JAVA_OPTS=\"").stream()
+                .filter(flag -> !flag.equals("-XX:+IgnoreUnrecognizedVMOptions")) // lets older JVMs start; not a setting
+                .toList();
+        assertTrue(image.contains("-Xmx64m"), image.toString());
+        assertEquals(image, AgentProcess.JVM_FLAGS);
+        assertEquals(image, quoted(Files.readString(Path.of("..", "bench", "agent-footprint.sh")), "IMAGE_FLAGS=\""));
+    }
+
+    /** The space-separated words between {@code start} and the next double quote. */
+    private static List<String> quoted(String text, String start) {
+        int from = text.indexOf(start);
+        assertTrue(from >= 0, "no " + start);
+        from += start.length();
+        return List.of(text.substring(from, text.indexOf('"', from)).trim().split("\\s+"));
     }
 
     /** Runs the router's real Kubernetes code against the mock API and checks each call against the manifest's RBAC. */

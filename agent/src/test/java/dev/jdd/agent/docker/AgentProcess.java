@@ -20,10 +20,10 @@ import java.util.concurrent.TimeUnit;
  * so tests and benchmarks see it only through its HTTP API and the host's {@code /proc}, as users do.
  */
 public final class AgentProcess implements AutoCloseable {
-    /** The JVM flags the image uses (the Dockerfile's {@code JDD_DEFAULT_JAVA_OPTS}). */
-    public static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-Xss256k",
+    /** The JVM flags the image uses (the Dockerfile's {@code JDD_DEFAULT_JAVA_OPTS}; dist's ManifestTest holds them equal). */
+    public static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-Xmn2m", "-Xss256k",
             "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=16m", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
-            "-Xshare:auto", "-XX:+ExitOnOutOfMemoryError");
+            "-Xshare:auto", "-XX:TrimNativeHeapInterval=2000", "-XX:+ExitOnOutOfMemoryError");
 
     private final Process process;
     private final int port;
