@@ -337,7 +337,6 @@ public final class DockerRuntime implements ContainerRuntime {
     @Override
     public void close() {
         cleaner.shutdown();
-        engine.close();
     }
 
     private ExecResult run(Target target, String user, List<String> command, byte[] stdin, Duration timeout)

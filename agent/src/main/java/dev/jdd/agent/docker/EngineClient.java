@@ -29,18 +29,19 @@ import java.util.concurrent.TimeUnit;
  * the agent's resident memory (docs/docker.md, "Memory"). A fresh connection per call also means an engine restart
  * leaves nothing stale behind. Paths carry no API version, so any engine answers in its own current version.
  */
-final class EngineClient implements AutoCloseable {
+final class EngineClient {
     /** Larger answers are refused: a container list of a busy node is a few hundred KiB. */
     static final int MAX_ANSWER_BYTES = 16 * 1024 * 1024;
     private static final int MAX_HEADER_BYTES = 64 * 1024;
 
+    /**
+     * Closes connections whose time is up. Shared and never shut down, so that cleanup still has deadlines while the
+     * agent stops; its one daemon thread ends after 10 s without work.
+     */
+    private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
+
     private final SocketAddress address;
     private final String description;
-    private final ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1, r -> {
-        Thread t = new Thread(r, "jdd-docker-deadline");
-        t.setDaemon(true);
-        return t;
-    });
 
     /** @param host {@code unix:///path/to/docker.sock} or {@code tcp://host:port} (no TLS) */
     EngineClient(URI host) {
@@ -53,7 +54,18 @@ final class EngineClient implements AutoCloseable {
             throw new IllegalArgumentException("expected unix:///path/to/docker.sock or tcp://host:port");
         }
         description = host.toString();
-        deadlines.setRemoveOnCancelPolicy(true);
+    }
+
+    private static ScheduledThreadPoolExecutor deadlines() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "jdd-docker-deadline");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        executor.setKeepAliveTime(10, TimeUnit.SECONDS);
+        executor.allowCoreThreadTimeOut(true);
+        return executor;
     }
 
     /** The engine's answer to one call: its status and body. */
@@ -86,9 +98,23 @@ final class EngineClient implements AutoCloseable {
      */
     Answer call(String method, String path, String contentType, byte[] body, Duration timeout) throws IOException {
         Connection c = connect();
-        ScheduledFuture<?> deadline = deadlines.schedule(c::close, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> deadline = DEADLINES.schedule(c::close, timeout.toMillis(), TimeUnit.MILLISECONDS);
         try {
-            c.send(method, path, contentType, body, false);
+            try {
+                c.send(method, path, contentType, body, false);
+            } catch (IOException e) {
+                if (e instanceof ClosedChannelException) {
+                    throw e;
+                }
+                // The engine may answer and close before it has read all of the body (an upload it refuses at
+                // once, e.g. into a read-only root filesystem): then its answer is what counts, not the broken pipe.
+                try {
+                    return c.readAnswer();
+                } catch (IOException noAnswer) {
+                    e.addSuppressed(noAnswer);
+                    throw e;
+                }
+            }
             return c.readAnswer();
         } catch (ClosedChannelException e) {
             if (e instanceof ClosedByInterruptException || !deadline.isDone()) {
@@ -109,7 +135,7 @@ final class EngineClient implements AutoCloseable {
      */
     Connection upgrade(String path, byte[] json, Duration timeout) throws IOException, Refused {
         Connection c = connect();
-        ScheduledFuture<?> deadline = deadlines.schedule(c::close, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> deadline = DEADLINES.schedule(c::close, timeout.toMillis(), TimeUnit.MILLISECONDS);
         try {
             c.send("POST", path, "application/json", json, true);
             Head head = c.readHead();
@@ -153,7 +179,7 @@ final class EngineClient implements AutoCloseable {
         }
         SocketChannel channel = target instanceof UnixDomainSocketAddress
                 ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
-        ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(channel), 5, TimeUnit.SECONDS);
+        ScheduledFuture<?> deadline = DEADLINES.schedule(() -> closeQuietly(channel), 5, TimeUnit.SECONDS);
         try {
             channel.connect(target);
         } catch (ClosedChannelException e) {
@@ -176,11 +202,6 @@ final class EngineClient implements AutoCloseable {
         } catch (IOException ignored) {
             // closing is all that is left to do
         }
-    }
-
-    @Override
-    public void close() {
-        deadlines.shutdownNow();
     }
 
     private record Head(int status, long contentLength, boolean chunked) {

@@ -106,6 +106,20 @@ class DockerRuntimeIT {
     }
 
     @Test
+    void aClosedRuntimeStillRemovesWhatItCopied() throws Exception {
+        // The agent closes its runtime while stopping; the folders of the last captures must still go.
+        DockerRuntime closing = new DockerRuntime(HOST);
+        Target target = closing.find(spinner.namespace(), spinner.pod(), spinner.container()).orElseThrow();
+        String folder = closing.copy(target, Map.of("craw.sh", bytes("true\n")));
+
+        closing.close();
+        closing.remove(target, folder);
+
+        ExecResult r = fixture.runtime().exec(target, List.of("ls", "-a", "/tmp"), null, Duration.ofSeconds(30));
+        assertFalse(text(r.stdout()).contains(folder.substring("/tmp/".length())), text(r.stdout()));
+    }
+
+    @Test
     void removeTouchesOnlyFoldersThatCopyMade() throws Exception {
         Target target = fixture.runtime().find(spinner.namespace(), spinner.pod(), spinner.container()).orElseThrow();
         fixture.runtime().exec(target, List.of("mkdir", "-p", "/tmp/.jdd-0123456789abcdef", "/tmp/keep"), null, Duration.ofSeconds(30));

@@ -44,7 +44,6 @@ class EngineClientTest {
 
     @AfterEach
     void close() throws IOException {
-        client.close();
         server.close();
     }
 
@@ -62,6 +61,22 @@ class EngineClientTest {
         assertTrue(sent.startsWith("POST /containers/c1/exec HTTP/1.1\r\n"), sent);
         assertTrue(sent.contains("\r\nContent-Type: application/json\r\nContent-Length: 14\r\n\r\n{\"Cmd\":[\"sh\"]}"), sent);
         assertTrue(sent.contains("\r\nConnection: close\r\n"), sent);
+    }
+
+    @Test
+    void anAnswerBeforeTheWholeBodyWasReadCountsNotTheBrokenPipe() throws Exception {
+        serve(c -> {
+            String head = readHeadOnly(c);
+            write(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 50\r\n\r\n{\"message\":\"container rootfs is marked read-only\"}");
+            c.close(); // without reading the body
+            return head;
+        });
+        byte[] tar = new byte[8 * 1024 * 1024]; // far more than the socket buffers hold
+
+        EngineClient.Answer answer = client.call("PUT", "/containers/c1/archive?path=%2Ftmp", "application/x-tar", tar, TIMEOUT);
+
+        assertEquals(400, answer.status());
+        assertEquals("container rootfs is marked read-only", answer.message());
     }
 
     @Test
@@ -186,10 +201,9 @@ class EngineClientTest {
     }
 
     @Test
-    void noEngineAtTheSocketIsAnError() throws IOException {
-        try (EngineClient nowhere = new EngineClient(URI.create("unix://" + dir.resolve("none.sock")))) {
-            assertThrows(IOException.class, () -> nowhere.call("GET", "/version", null, null, TIMEOUT));
-        }
+    void noEngineAtTheSocketIsAnError() {
+        EngineClient nowhere = new EngineClient(URI.create("unix://" + dir.resolve("none.sock")));
+        assertThrows(IOException.class, () -> nowhere.call("GET", "/version", null, null, TIMEOUT));
     }
 
     @Test
@@ -227,16 +241,7 @@ class EngineClientTest {
 
     /** The request head and, when it says Content-Length, its body. */
     private static String readHead(SocketChannel c) throws IOException {
-        ByteArrayOutputStream seen = new ByteArrayOutputStream();
-        ByteBuffer one = ByteBuffer.allocate(1);
-        while (!seen.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-            if (c.read(one) < 0) {
-                break;
-            }
-            seen.write(one.array()[0]);
-            one.clear();
-        }
-        String head = seen.toString(StandardCharsets.ISO_8859_1);
+        String head = readHeadOnly(c);
         int at = head.indexOf("Content-Length: ");
         if (at >= 0) {
             int length = Integer.parseInt(head.substring(at + 16, head.indexOf("\r\n", at)));
@@ -247,6 +252,19 @@ class EngineClientTest {
             head += new String(body.array(), 0, body.position(), StandardCharsets.UTF_8);
         }
         return head;
+    }
+
+    private static String readHeadOnly(SocketChannel c) throws IOException {
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        ByteBuffer one = ByteBuffer.allocate(1);
+        while (!seen.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            if (c.read(one) < 0) {
+                break;
+            }
+            seen.write(one.array()[0]);
+            one.clear();
+        }
+        return seen.toString(StandardCharsets.ISO_8859_1);
     }
 
     private static void write(SocketChannel c, String text) throws IOException {
