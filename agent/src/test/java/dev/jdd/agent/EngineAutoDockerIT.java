@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.dockerjava.api.DockerClient;
-import dev.jdd.agent.docker.DockerJava;
+import dev.jdd.agent.docker.DockerFixture;
 import dev.jdd.agent.docker.DockerRuntime;
 import dev.jdd.agent.docker.TestImages;
 import dev.jdd.agent.docker.TestPods;
 import dev.jdd.common.Json;
-import dev.jdd.testing.DockerCondition;
 import dev.jdd.testing.RequiresDocker;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,9 +20,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,38 +31,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @RequiresDocker
 class EngineAutoDockerIT {
-    private static final URI HOST = URI.create("unix://" + DockerCondition.socket());
+    private static final URI HOST = DockerFixture.HOST;
     private static final String TOKEN = "auto-engine-token";
-    private static DockerClient docker;
-    private static TestPods pods;
+    @RegisterExtension
+    static final DockerFixture fixture = new DockerFixture();
 
     @TempDir
     Path dumps;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    @BeforeAll
-    static void engine() {
-        docker = DockerJava.client(HOST, 8, Duration.ofSeconds(60));
-        pods = new TestPods(docker, HOST);
-    }
-
-    @AfterAll
-    static void removePods() throws IOException {
-        if (pods != null) {
-            pods.close();
-        }
-        if (docker != null) {
-            docker.close();
-        }
-    }
-
     @Test
     void autoPicksTheScriptWhereItWorksAndTheNodeEngineWhereItCannot() throws Exception {
-        TestPods.Pod jdk = pods.startReady(TestPods.App.spinner("with-jdk"));
-        TestPods.Pod jreWithShell = pods.startReady(TestPods.App.spinner("jre-shell")
-                .withImage(TestImages.jvm(docker, HOST, TestImages.Spec.jreWithShell())));
-        TestPods.Pod distroless = pods.startReady(TestPods.App.spinner("distroless")
-                .withImage(TestImages.jvm(docker, HOST, TestImages.Spec.jreOnly())).withUser("1000:1000"));
+        TestPods.Pod jdk = fixture.pods().startReady(TestPods.App.spinner("with-jdk"));
+        TestPods.Pod jreWithShell = fixture.pods().startReady(TestPods.App.spinner("jre-shell")
+                .withImage(TestImages.jvm(fixture.docker(), HOST, TestImages.Spec.jreWithShell())));
+        TestPods.Pod distroless = fixture.pods().startReady(TestPods.App.spinner("distroless")
+                .withImage(TestImages.jvm(fixture.docker(), HOST, TestImages.Spec.jreOnly())).withUser("1000:1000"));
 
         AgentConfig config = AgentConfig.forTest(dumps, TOKEN).withEngine("auto")
                 .withCapture(20, Duration.ofSeconds(1), Duration.ofSeconds(40));
@@ -92,7 +72,7 @@ class EngineAutoDockerIT {
             assertHotSpinnerFirst(shellLess);
         }
         // Nothing of jdd's is left in the shell-less container (no craw.sh folder, no trigger file).
-        long pid = docker.inspectContainerCmd(distroless.appId()).exec().getState().getPidLong();
+        long pid = fixture.docker().inspectContainerCmd(distroless.appId()).exec().getState().getPidLong();
         try (Stream<Path> tmp = Files.list(Path.of("/proc/" + pid + "/root/tmp"))) {
             List<String> names = tmp.map(p -> p.getFileName().toString()).toList();
             assertTrue(names.stream().noneMatch(n -> n.startsWith("jdd") || n.startsWith(".attach_pid")), names.toString());

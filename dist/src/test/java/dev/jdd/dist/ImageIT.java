@@ -3,8 +3,7 @@ package dev.jdd.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.dockerjava.api.DockerClient;
-import dev.jdd.agent.docker.DockerJava;
+import dev.jdd.agent.docker.DockerFixture;
 import dev.jdd.agent.docker.TestImages;
 import dev.jdd.agent.docker.TestPods;
 import dev.jdd.testing.RequiresDocker;
@@ -27,6 +26,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @RequiresDocker
 class ImageIT {
-    private static final URI HOST = URI.create("unix:///var/run/docker.sock");
+    private static final URI HOST = DockerFixture.HOST;
     /** What the two roles need of a JRE (jdeps over both jars and their libs), as a Temurin JRE has. */
     private static final List<String> JRE_MODULES = List.of("java.base", "java.desktop", "java.logging",
             "java.management", "java.naming", "java.net.http", "java.sql", "java.xml", "jdk.unsupported", "jdk.zipfs");
@@ -46,16 +46,14 @@ class ImageIT {
 
     @TempDir
     static Path work;
-    private static DockerClient docker;
-    private static TestPods pods;
+    @RegisterExtension
+    static final DockerFixture fixture = new DockerFixture();
     private static String image;
     private static final List<String> containers = new ArrayList<>();
 
     @BeforeAll
     static void buildImage() throws Exception {
-        docker = DockerJava.client(HOST, 4, Duration.ofSeconds(60));
-        pods = new TestPods(docker, HOST);
-        String base = TestImages.jvm(docker, HOST, new TestImages.Spec(JRE_MODULES, true));
+        String base = TestImages.jvm(fixture.docker(), HOST, new TestImages.Spec(JRE_MODULES, true));
         image = "jdd-image-it:" + TestPods.RUN;
         cli(Duration.ofMinutes(10), "build", "--build-arg", "BASE_IMAGE=" + base, "--build-arg", "JAVA_HOME=/opt/java", "-t", image, REPO.toString());
         cli(Duration.ofSeconds(30), "image", "inspect", image);
@@ -70,17 +68,11 @@ class ImageIT {
         if (image != null) {
             cli(Duration.ofSeconds(60), "rmi", "-f", image);
         }
-        if (pods != null) {
-            pods.close();
-        }
-        if (docker != null) {
-            docker.close();
-        }
     }
 
     @Test
     void agentAndRouterFromTheImageTurnAWebhookIntoADumpOnTheHost() throws Exception {
-        TestPods.Pod pod = pods.startReady(TestPods.App.spinner("image-it"));
+        TestPods.Pod pod = fixture.pods().startReady(TestPods.App.spinner("image-it"));
         Path dumps = Files.createDirectories(work.resolve("dumps"));
         int agentPort = freePort();
         int routerPort = freePort();

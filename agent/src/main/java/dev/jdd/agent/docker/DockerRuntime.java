@@ -96,11 +96,8 @@ public final class DockerRuntime implements ContainerRuntime {
     private final Set<String> copied = ConcurrentHashMap.newKeySet();
     private final Map<List<String>, CompletableFuture<Optional<Target>>> finding = new ConcurrentHashMap<>();
     private final AtomicReference<CompletableFuture<List<PodContainer>>> listing = new AtomicReference<>();
-    private final ExecutorService cleaner = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "jdd-docker-cleanup");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService cleaner =
+            Executors.newCachedThreadPool(Thread.ofPlatform().name("jdd-docker-cleanup").daemon().factory());
 
     /** A running container that kubelet labelled, as the container list shows it. */
     private record PodContainer(String id, Map<String, Object> labels, long created) {
@@ -230,10 +227,8 @@ public final class DockerRuntime implements ContainerRuntime {
         Map<String, Object> container = fields(json(what, answer));
         Map<String, Object> state = fields(container.get("State"));
         Map<String, Object> config = fields(container.get("Config"));
-        Object exitCode = state.get("ExitCode");
         return Optional.of(new Inspected(container.get("Name") instanceof String n ? n : null,
-                Boolean.TRUE.equals(state.get("Running")), number(state.get("Pid")),
-                exitCode instanceof Number code ? code.longValue() : null,
+                Boolean.TRUE.equals(state.get("Running")), number(state.get("Pid")), exitCode(state),
                 config.get("User") instanceof String user ? user.strip() : ""));
     }
 
@@ -403,8 +398,7 @@ public final class DockerRuntime implements ContainerRuntime {
         Long exitCode;
         try {
             String inspecting = "inspecting an exec in " + target.name();
-            Map<String, Object> exec = fields(get(inspecting, "/exec/" + execId + "/json"));
-            exitCode = exec.get("ExitCode") instanceof Number n ? n.longValue() : null;
+            exitCode = exitCode(fields(get(inspecting, "/exec/" + execId + "/json")));
         } catch (RuntimeUnavailableException e) {
             throw lost(target, e.getMessage());
         }
@@ -539,6 +533,11 @@ public final class DockerRuntime implements ContainerRuntime {
 
     private static long number(Object value) {
         return value instanceof Number n ? n.longValue() : 0;
+    }
+
+    /** A container's or an exec's {@code ExitCode}; null while the engine has none. */
+    private static Long exitCode(Map<String, Object> fields) {
+        return fields.get("ExitCode") instanceof Number n ? n.longValue() : null;
     }
 
     private static RuntimeUnavailableException gone(Target target, String reason) {

@@ -57,11 +57,8 @@ final class EngineClient {
     }
 
     private static ScheduledThreadPoolExecutor deadlines() {
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "jdd-docker-deadline");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledThreadPoolExecutor executor =
+                new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("jdd-docker-deadline").daemon().factory());
         executor.setRemoveOnCancelPolicy(true);
         executor.setKeepAliveTime(10, TimeUnit.SECONDS);
         executor.allowCoreThreadTimeOut(true);
@@ -117,10 +114,7 @@ final class EngineClient {
             }
             return c.readAnswer();
         } catch (ClosedChannelException e) {
-            if (e instanceof ClosedByInterruptException || !deadline.isDone()) {
-                throw e;
-            }
-            throw new IOException("no answer within " + timeout.toSeconds() + " s", e);
+            throw timedOutOr(e, deadline, timeout);
         } finally {
             deadline.cancel(false);
             c.close();
@@ -143,7 +137,7 @@ final class EngineClient {
             boolean upgraded = head.status == 101 || (head.status == 200 && head.contentLength < 0 && !head.chunked);
             byte[] refusal = upgraded ? null : c.readBody(head);
             if (!deadline.cancel(false)) {
-                throw new IOException("no answer within " + timeout.toSeconds() + " s");
+                throw noAnswer(timeout, null);
             }
             if (upgraded) {
                 return c;
@@ -151,15 +145,21 @@ final class EngineClient {
             throw new Refused(new Answer(head.status, refusal));
         } catch (ClosedChannelException e) {
             c.close();
-            if (e instanceof ClosedByInterruptException || !deadline.isDone()) {
-                throw e;
-            }
-            throw new IOException("no answer within " + timeout.toSeconds() + " s", e);
+            throw timedOutOr(e, deadline, timeout);
         } catch (IOException | Refused | RuntimeException e) {
             deadline.cancel(false);
             c.close();
             throw e;
         }
+    }
+
+    /** A channel closed under a call: by its deadline (a timeout), else by an interrupt or the caller. */
+    private static IOException timedOutOr(ClosedChannelException e, ScheduledFuture<?> deadline, Duration timeout) {
+        return e instanceof ClosedByInterruptException || !deadline.isDone() ? e : noAnswer(timeout, e);
+    }
+
+    private static IOException noAnswer(Duration timeout, Throwable cause) {
+        return new IOException("no answer within " + timeout.toSeconds() + " s", cause);
     }
 
     /** The engine answered an upgrade with an error instead of a stream. */

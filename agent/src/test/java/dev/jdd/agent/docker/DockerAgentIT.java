@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.dockerjava.api.DockerClient;
-import dev.jdd.testing.DockerCondition;
 import dev.jdd.testing.RequiresDocker;
 import java.io.IOException;
 import java.net.URI;
@@ -18,6 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,21 +25,19 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @RequiresDocker
 class DockerAgentIT {
-    static final URI HOST = URI.create("unix://" + DockerCondition.socket());
+    private static final URI HOST = DockerFixture.HOST;
     static final String TOKEN = "it-token-" + TestPods.RUN;
 
     @TempDir
     static Path work;
-    private static DockerClient docker;
-    private static TestPods pods;
+    @RegisterExtension
+    static final DockerFixture fixture = new DockerFixture();
     private static AgentProcess agent;
     private static AgentClient api;
     private static Path dumps;
 
     @BeforeAll
     static void start() throws Exception {
-        docker = DockerJava.client(HOST, 8, Duration.ofSeconds(60));
-        pods = new TestPods(docker, HOST);
         dumps = work.resolve("stacks");
         agent = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=docker", "--docker-host=" + HOST,
                 "--dump-dir=" + dumps, "--node=it-node", "--interval=1s", "--threads=20"), work.resolve("agent.log"));
@@ -53,17 +50,11 @@ class DockerAgentIT {
             agent.close();
             System.err.println("--- agent log ---\n" + agent.logText());
         }
-        if (pods != null) {
-            pods.close();
-        }
-        if (docker != null) {
-            docker.close();
-        }
     }
 
     @Test
     void theHotThreadLandsFirstInTheFileAtTheContractedPath() throws Exception {
-        TestPods.Pod pod = pods.startReady(TestPods.App.spinner("hot"));
+        TestPods.Pod pod = fixture.pods().startReady(TestPods.App.spinner("hot"));
 
         AgentClient.Answer answer = api.capture(pod.namespace(), pod.pod(), pod.container());
 
@@ -98,7 +89,7 @@ class DockerAgentIT {
 
     @Test
     void aReadOnlyRootFilesystemIsCapturedThroughStdin() throws Exception {
-        TestPods.Pod pod = pods.startReady(TestPods.App.spinner("readonly").readOnly());
+        TestPods.Pod pod = fixture.pods().startReady(TestPods.App.spinner("readonly").readOnly());
 
         AgentClient.Answer answer = api.capture(pod.namespace(), pod.pod(), pod.container());
 
@@ -112,12 +103,12 @@ class DockerAgentIT {
 
     @Test
     void aContainerThatExitsMidCaptureEndsItWithAFileThatSaysSo() throws Exception {
-        TestPods.Pod pod = pods.startReady(TestPods.App.spinner("exits"));
+        TestPods.Pod pod = fixture.pods().startReady(TestPods.App.spinner("exits"));
 
         AgentClient.Answer answer = api.capture(pod.namespace(), pod.pod(), pod.container());
         assertEquals(202, answer.status(), answer.body().toString());
         awaitInContainer(pod, "craw.sh");
-        docker.killContainerCmd(pod.appId()).exec();
+        fixture.docker().killContainerCmd(pod.appId()).exec();
 
         Map<String, Object> listed = api.awaitFinished(pod.namespace(), pod.pod(), answer.captureId(), Duration.ofMinutes(2));
         String dump = api.dump(answer.captureId());
@@ -129,7 +120,7 @@ class DockerAgentIT {
 
     @Test
     void anExecTimeoutEndsTheScriptAndEveryProcessItStarted() throws Exception {
-        TestPods.Pod pod = pods.startReady(TestPods.App.spinner("timeout"));
+        TestPods.Pod pod = fixture.pods().startReady(TestPods.App.spinner("timeout"));
         long jvm = javaHostPid(pod);
         Path dir = work.resolve("timeout");
         Files.createDirectories(dir);
@@ -145,7 +136,7 @@ class DockerAgentIT {
 
             String dump = client.dump(answer.captureId());
             assertEquals("timed-out", listed.get("outcome"), dump + strict.logText());
-            List<String> left = pods.processes(pod.appId()).stream()
+            List<String> left = fixture.pods().processes(pod.appId()).stream()
                     .filter(p -> p.contains("craw.sh") || p.contains("jcmd") || p.contains("jdd-exec") || p.contains("sleep")).toList();
             assertEquals(List.of(), left, "the script's processes must be gone");
             assertEquals(List.of(), CrawSampler.inContainer(pod.appId(), "craw.sh"), "the host still sees craw.sh in the container");
@@ -157,13 +148,13 @@ class DockerAgentIT {
 
     /** The container's JVM as the host sees it. */
     private static long javaHostPid(TestPods.Pod pod) {
-        return pods.processes(pod.appId()).stream().filter(p -> p.contains("dev.jdd.testing.Spinner"))
+        return fixture.pods().processes(pod.appId()).stream().filter(p -> p.contains("dev.jdd.testing.Spinner"))
                 .mapToLong(p -> Long.parseLong(p.substring(0, p.indexOf(' ')))).findFirst().orElseThrow();
     }
 
     @Test
     void hostileNamesAreInvalidAndLeaveNothingBehind() throws Exception {
-        TestPods.Pod pod = pods.start(TestPods.App.spinner("target").withCommand(List.of("sleep", "600")));
+        TestPods.Pod pod = fixture.pods().start(TestPods.App.spinner("target").withCommand(List.of("sleep", "600")));
         List<String[]> hostile = List.of(
                 new String[] {"../../etc", pod.pod(), "app"},
                 new String[] {pod.namespace(), "a;rm -rf /", "app"},
@@ -187,7 +178,7 @@ class DockerAgentIT {
 
     @Test
     void aWrongOrMissingTokenIsRefused() throws Exception {
-        TestPods.Pod pod = pods.start(TestPods.App.spinner("token").withCommand(List.of("sleep", "600")));
+        TestPods.Pod pod = fixture.pods().start(TestPods.App.spinner("token").withCommand(List.of("sleep", "600")));
         long filesBefore = fileCount();
 
         assertEquals(401, api.capture(pod.namespace(), pod.pod(), pod.container(), TOKEN + "x").status());
@@ -197,7 +188,7 @@ class DockerAgentIT {
         assertEquals(401, api.get("/v1/captures/0123456789abcdef", null).status());
 
         assertEquals(filesBefore, fileCount());
-        assertTrue(pods.processes(pod.appId()).stream().noneMatch(p -> p.contains("craw.sh")));
+        assertTrue(fixture.pods().processes(pod.appId()).stream().noneMatch(p -> p.contains("craw.sh")));
     }
 
     static void assertHotThreadFirst(String dump) {
@@ -206,7 +197,7 @@ class DockerAgentIT {
     }
 
     private static boolean leftovers(TestPods.Pod pod) {
-        return pods.processes(pod.appId()).stream().anyMatch(p -> p.contains("craw.sh")) || hasJddFolder(pod);
+        return fixture.pods().processes(pod.appId()).stream().anyMatch(p -> p.contains("craw.sh")) || hasJddFolder(pod);
     }
 
     private static boolean hasJddFolder(TestPods.Pod pod) {
@@ -222,7 +213,7 @@ class DockerAgentIT {
 
     static void awaitInContainer(TestPods.Pod pod, String marker) {
         for (int i = 0; i < 600; i++) {
-            if (pods.processes(pod.appId()).stream().anyMatch(p -> p.contains(marker))) {
+            if (fixture.pods().processes(pod.appId()).stream().anyMatch(p -> p.contains(marker))) {
                 return;
             }
             TestPods.sleep(50);

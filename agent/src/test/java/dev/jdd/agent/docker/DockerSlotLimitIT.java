@@ -40,8 +40,8 @@ class DockerSlotLimitIT {
 
     @Test
     void neverMoreScriptsRunThanSlotsAndTheSlotsFillUp() throws Exception {
-        try (DockerClient docker = DockerJava.client(DockerAgentIT.HOST, 8, Duration.ofSeconds(120));
-             TestPods pods = new TestPods(docker, DockerAgentIT.HOST)) {
+        try (DockerClient docker = DockerJava.client(DockerFixture.HOST, 8, Duration.ofSeconds(120));
+             TestPods pods = new TestPods(docker, DockerFixture.HOST)) {
             List<TestPods.Pod> targets = new ArrayList<>();
             for (int i = 0; i < CONTAINERS; i++) {
                 // Idle JVMs: 26 hot threads would only starve the machine; the limit does not depend on heat.
@@ -52,7 +52,7 @@ class DockerSlotLimitIT {
             }
             Path dumps = work.resolve("stacks");
             try (AgentProcess agent = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=docker",
-                    "--docker-host=" + DockerAgentIT.HOST, "--dump-dir=" + dumps, "--slots=" + SLOTS, "--queue=100",
+                    "--docker-host=" + DockerFixture.HOST, "--dump-dir=" + dumps, "--slots=" + SLOTS, "--queue=100",
                     "--cooldown=1s", "--interval=1s", "--threads=5", "--exec-timeout=120s"), work.resolve("agent.log"));
                  CrawSampler sampler = new CrawSampler(targets.stream().map(TestPods.Pod::appId).toList())) {
                 AgentClient api = new AgentClient(agent::uri, TOKEN);
