@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import dev.jdd.agent.AgentConfig;
@@ -217,6 +218,32 @@ class HelmChartTest {
                 .set("networkPolicy.enabled", "sometimes");
         Exception refused = assertThrows(Exception.class, template::call);
         assertTrue(refused.getMessage().contains("networkPolicy"), refused.getMessage());
+    }
+
+    @Test
+    void notesTellHowToPointGrafanaAndAlertmanagerAtTheRouter() {
+        String notes = notes();
+        String url = "http://jdd-router.jdd.svc:8080/hooks";
+        for (String expected : List.of("Grafana, unified alerting", "Grafana, legacy alerting", "Alertmanager",
+                "- url: " + url, "?dryRun=true", "create secret generic jdd-token", "Nothing authenticates")) {
+            assertTrue(notes.contains(expected), expected + " in\n" + notes);
+        }
+        String withBearer = notes("webhook-bearer.yaml");
+        assertTrue(withBearer.contains("-H \"Authorization: Bearer"), withBearer);
+        assertTrue(withBearer.contains("credentials_file: /etc/alertmanager/secrets/jdd-webhook/bearer"), withBearer);
+        assertFalse(withBearer.contains("Nothing authenticates"), withBearer);
+        assertFalse(notes("existing-secret.yaml").contains("create secret generic"), "the token Secret exists");
+    }
+
+    /** NOTES.txt as {@code helm install} prints it (client only: no cluster). */
+    private static String notes(String... valuesFiles) {
+        InstallCommand install = new Helm(CHART).install().withName("jdd").withNamespace("jdd").dryRun().clientOnly();
+        for (String values : valuesFiles) {
+            install = install.withValuesFile(CASES.resolve(values));
+        }
+        String output = install.call().getOutput();
+        assertTrue(output.contains("NOTES:"), output);
+        return output.substring(output.indexOf("NOTES:"));
     }
 
     /** Every key in values.yaml comes after a comment that starts with its name. */
