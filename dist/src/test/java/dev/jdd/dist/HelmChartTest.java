@@ -31,6 +31,8 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.net.URI;
@@ -120,6 +122,37 @@ class HelmChartTest {
                         .filter(o -> o.getKind().equals("Service")).findFirst().orElseThrow()
                         .getMetadata().getLabels().put("tier", "edge")),
                 Arguments.of("one object less", (Consumer<List<HasMetadata>>) objects -> objects.remove(objects.size() - 1)));
+    }
+
+    /** Another release name and namespace: every reference between the objects still meets its object. */
+    @Test
+    void anotherReleaseKeepsItsReferencesTogether() {
+        List<HasMetadata> chart = parse(new Helm(CHART).template().withName("obs").withNamespace("monitoring")
+                .set("token.value", "t").call());
+        Map<String, HasMetadata> byKey = byKey(chart);
+        for (HasMetadata o : chart) {
+            assertTrue(o.getMetadata().getName().startsWith("obs-jdd-"), key(o));
+            boolean clusterWide = o.getKind().startsWith("Cluster");
+            assertEquals(clusterWide ? null : "monitoring", o.getMetadata().getNamespace(), key(o));
+        }
+        for (PodSpec pod : List.of(agentPod(chart), routerPod(chart))) {
+            assertTrue(byKey.containsKey("ServiceAccount/" + pod.getServiceAccountName()), pod.getServiceAccountName());
+            String token = env(container(pod), "JDD_TOKEN").getValueFrom().getSecretKeyRef().getName();
+            assertTrue(byKey.containsKey("Secret/" + token), token);
+        }
+        String routerAccount = routerPod(chart).getServiceAccountName();
+        for (HasMetadata o : chart) {
+            if (o instanceof RoleBinding b) {
+                assertTrue(byKey.containsKey("Role/" + b.getRoleRef().getName()));
+                assertEquals(routerAccount, b.getSubjects().get(0).getName());
+                assertEquals("monitoring", b.getSubjects().get(0).getNamespace());
+            } else if (o instanceof ClusterRoleBinding b) {
+                assertTrue(byKey.containsKey("ClusterRole/" + b.getRoleRef().getName()));
+                assertEquals(routerAccount, b.getSubjects().get(0).getName());
+                assertEquals("monitoring", b.getSubjects().get(0).getNamespace());
+            }
+        }
+        assertEquals("app.kubernetes.io/name=jdd-agent", env(container(routerPod(chart)), "JDD_AGENT_SELECTOR").getValue());
     }
 
     @ParameterizedTest
