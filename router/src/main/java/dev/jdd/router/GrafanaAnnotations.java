@@ -78,13 +78,18 @@ public final class GrafanaAnnotations implements AutoCloseable {
                         + MAX_IN_FLIGHT + " already in flight");
                 continue;
             }
-            executor.execute(() -> {
-                try {
-                    send(p);
-                } finally {
-                    inFlight.release();
-                }
-            });
+            try {
+                executor.execute(() -> {
+                    try {
+                        send(p);
+                    } finally {
+                        inFlight.release();
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                inFlight.release(); // the router is stopping
+                metrics.annotation("dropped");
+            }
         }
     }
 
