@@ -3,6 +3,7 @@
 # (local runtime: the host is the node) and a router with a static agent, posts a Grafana alert webhook
 # to the router, waits for the capture and prints the dump. Stops everything it started; exit 0 on success.
 #   scripts/demo.sh            ports 18080 (router) and 18081 (agent); JDD_DEMO_PORT_BASE=28080 moves them
+#   JDD_DEMO_KEEP=1 scripts/demo.sh   keeps everything running after the capture, to open its page in a browser
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -120,4 +121,12 @@ say "The dump, as stored on the node under $(cd "$work/stacks" && find . -name '
 sed -n '1,40p' "$work/dump.txt"
 echo "..."
 grep -q '^#1 .*"pricing-loop"' "$work/dump.txt" || { echo "pricing-loop was not ranked #1" >&2; exit 1; }
-say "pricing-loop is the busiest thread (#1). Demo done; everything it started is stopped."
+say "pricing-loop is the busiest thread (#1)."
+echo "The capture's page (ranked threads, stacks, flame graph) while the demo runs:"
+echo "  http://127.0.0.1:$router_port/captures/demo-node/$id"
+echo "All captures: http://127.0.0.1:$router_port/captures"
+if [ -n "${JDD_DEMO_KEEP:-}" ]; then
+  say "JDD_DEMO_KEEP is set: open the page above; press Ctrl-C to stop everything."
+  while true; do sleep 1; done
+fi
+say "Demo done; everything it started is stopped (JDD_DEMO_KEEP=1 keeps it running to open the page)."

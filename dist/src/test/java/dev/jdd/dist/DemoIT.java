@@ -41,6 +41,8 @@ class DemoIT {
         assertTrue(out.lines().anyMatch(l -> l.startsWith("#1 ") && l.contains("\"pricing-loop\"")), out);
         assertTrue(out.contains("# outcome: ok"), out);
         assertTrue(out.contains("# jdd-capture: 1"), out);
+        assertTrue(out.lines().anyMatch(l -> l.matches("  http://127\\.0\\.0\\.1:" + base + "/captures/demo-node/[0-9a-f]+")),
+                "the capture's page is printed: " + out);
         assertEquals(List.of(), leftovers(), "processes the demo started are gone");
         try (Stream<Path> left = Files.list(tmp)) {
             assertEquals(List.of(tmp.resolve("demo.out")), left.toList(), "the demo's temp folder is removed");

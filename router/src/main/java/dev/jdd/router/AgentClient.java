@@ -134,6 +134,27 @@ public final class AgentClient {
         }
     }
 
+    /**
+     * {@code GET /v1/captures/{id}/profile}: the collapsed stacks of a capture's profile, status and open body (the
+     * caller closes the response).
+     */
+    public HttpClientResponse profile(URI agent, String id) throws AgentUnreachableException {
+        try {
+            return web.get().uri(agent.resolve("/v1/captures/" + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20")
+                            + "/profile"))
+                    .headers(h -> {
+                        if (token != null) {
+                            h.set(HeaderNames.AUTHORIZATION, "Bearer " + token);
+                        }
+                    })
+                    .request();
+        } catch (UncheckedIOException e) {
+            throw new AgentUnreachableException(describe(e.getCause()));
+        } catch (RuntimeException e) {
+            throw new AgentUnreachableException("agent answered something that is not HTTP: " + e.getMessage());
+        }
+    }
+
     private HttpRequest.Builder request(URI uri) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(readTimeout);
         if (token != null) {

@@ -134,7 +134,7 @@ public final class Dispatcher implements AutoCloseable {
         }
         List<Placed> out = new ArrayList<>();
         for (String c : containers) {
-            out.add(new Placed(new AlertTarget(t.namespace(), t.pod(), c, node, t.alert()), null));
+            out.add(new Placed(new AlertTarget(t.namespace(), t.pod(), c, node, t.alert(), t.origin()), null));
         }
         return out;
     }

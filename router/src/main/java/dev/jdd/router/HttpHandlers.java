@@ -18,9 +18,11 @@ final class HttpHandlers {
     private static final Logger LOG = Logger.getLogger(HttpHandlers.class.getName());
 
     private final Main.Components c;
+    private final PageHandlers pages;
 
-    HttpHandlers(Main.Components components) {
+    HttpHandlers(Main.Components components, PageHandlers pages) {
         this.c = components;
+        this.pages = pages;
     }
 
     void hooks(ServerRequest req, ServerResponse res) throws InterruptedException {
@@ -39,6 +41,7 @@ final class HttpHandlers {
             c.metrics().webhook(format, result.httpStatus());
             json(res, result.httpStatus(), result);
             Dispatcher.log(result);
+            c.annotations().annotate(hook, result);
         } catch (HookException e) {
             c.metrics().webhook(format, e.status());
             LOG.info(() -> "webhook refused: " + e.status() + " " + e.getMessage());
@@ -58,16 +61,13 @@ final class HttpHandlers {
             } catch (NumberFormatException e) {
                 throw new HookException(400, "limit must be a whole number");
             }
+            if (PageHandlers.wantsHtml(req)) {
+                pages.list(req, res, limit);
+                return;
+            }
             String namespace = req.query().first("namespace").filter(s -> !s.isEmpty()).orElse(null);
             String pod = req.query().first("pod").filter(s -> !s.isEmpty()).orElse(null);
-            Captures.Listing listing = c.captures().list(namespace, pod, limit);
-            if (req.headers().first(HeaderNames.ACCEPT).orElse("").contains("text/html")) {
-                res.status(200);
-                res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
-                res.send(CapturesPage.html(listing, namespace, pod));
-            } else {
-                json(res, 200, listing);
-            }
+            json(res, 200, c.captures().list(namespace, pod, limit));
         } catch (HookException e) {
             error(res, e);
         }
@@ -76,6 +76,10 @@ final class HttpHandlers {
     void dump(ServerRequest req, ServerResponse res) throws InterruptedException {
         if (!c.auth().readAllowed(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
             error(res, new HookException(401, "credentials required"));
+            return;
+        }
+        if (PageHandlers.wantsHtml(req) && req.query().first("raw").isEmpty()) {
+            pages.capture(req, res);
             return;
         }
         String node = req.path().pathParameters().get("node");

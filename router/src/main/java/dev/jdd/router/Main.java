@@ -5,8 +5,11 @@ import dev.jdd.common.Flags;
 import dev.jdd.common.OneLineLogging;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
+import io.helidon.webserver.staticcontent.StaticContentFeature;
 
 import java.time.Clock;
 import java.util.logging.Logger;
@@ -20,10 +23,13 @@ public final class Main {
 
     /** Everything the routes need, wired once. */
     public record Components(SenderAuth auth, WebhookParser parser, Dispatcher dispatcher, Captures captures,
-                             AgentDirectory agents, RouterMetrics metrics, long maxBody) implements AutoCloseable {
+                             AgentDirectory agents, RouterMetrics metrics, long maxBody, CaptureViews views,
+                             GrafanaAnnotations annotations) implements AutoCloseable {
         @Override
         public void close() {
             dispatcher.close();
+            annotations.close();
+            views.close();
             captures.close();
             agents.close();
         }
@@ -75,21 +81,38 @@ public final class Main {
                 : new KubernetesAgents(kubernetes, config.agentNamespace(), config.agentSelector(), config.agentPort());
         PodLookup pods = kubernetes == null ? null : new KubernetesPods(kubernetes);
         AgentClient client = new AgentClient(config.token(), config.connectTimeout(), config.readTimeout());
+        if (config.grafanaUrl() != null && config.publicUrl() == null) {
+            LOG.warning("--grafana-url without --public-url: Grafana annotations will not link to the capture's page");
+        }
+        Captures captures = new Captures(agents, client);
         return new Components(
                 new SenderAuth(config, Clock.systemUTC()),
                 new WebhookParser(config.labels()),
                 new Dispatcher(pods, agents, client, config.maxTargets(), config.concurrency(), metrics),
-                new Captures(agents, client),
+                captures,
                 agents,
                 metrics,
-                config.maxBody());
+                config.maxBody(),
+                new CaptureViews(captures, agents, client),
+                new GrafanaAnnotations(config.grafanaUrl(), config.grafanaToken(), config.publicUrl(), config.connectTimeout(),
+                        config.readTimeout(), metrics, System::currentTimeMillis));
     }
 
     public static void routing(HttpRouting.Builder routing, Components components) {
-        HttpHandlers h = new HttpHandlers(components);
-        routing.post("/hooks", h::hooks)
+        PageHandlers pages = new PageHandlers(components);
+        HttpHandlers h = new HttpHandlers(components, pages);
+        routing.addFilter((chain, req, res) -> {
+            res.header(HeaderNames.create("Content-Security-Policy"), PageHandlers.CSP);
+            res.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
+            chain.proceed();
+        });
+        routing.register("/static", StaticContentFeature.createService(
+                        ClasspathHandlerConfig.builder().location(PageHandlers.STATIC_ROOT).build()))
+                .post("/hooks", h::hooks)
                 .get("/captures", h::captures)
                 .get("/captures/{node}/{id}", h::dump)
+                .get("/captures/{node}/{id}/summary", pages::summary)
+                .get("/captures/{node}/{id}/profile", pages::profile)
                 .get("/health", h::health)
                 .get("/health/live", (req, res) -> res.send("{\"status\":\"alive\"}"))
                 .get("/metrics", h::metrics);

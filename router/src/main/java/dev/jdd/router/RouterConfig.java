@@ -8,6 +8,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Everything the router is told at start-up, read once from flags / {@code JDD_*} variables, defaults at the read site.
@@ -33,7 +34,10 @@ public record RouterConfig(
         Map<String, URI> staticAgents,
         String agentNamespace,
         String agentSelector,
-        int agentPort) {
+        int agentPort,
+        URI grafanaUrl,
+        String grafanaToken,
+        String publicUrl) {
 
     /** Which alert labels name the namespace, pod, container and node. */
     public record LabelNames(String namespace, String pod, String container, String node) {
@@ -70,7 +74,14 @@ public record RouterConfig(
                 parseAgents(flags.optional("agents").orElse("")),
                 flags.string("agent-namespace", "jdd"),
                 flags.string("agent-selector", "app.kubernetes.io/name=jdd-agent"),
-                flags.integer("agent-port", 8081, 1, 65535));
+                flags.integer("agent-port", 8081, 1, 65535),
+                httpUrl(flags, "grafana-url"),
+                flags.optional("grafana-token").orElse(null),
+                Optional.ofNullable(httpUrl(flags, "public-url")).map(URI::toString).orElse(null));
+        if (config.grafanaUrl != null && config.grafanaToken == null) {
+            throw new ConfigException("--grafana-url needs --grafana-token (a Grafana service-account token with"
+                    + " annotations:create)");
+        }
         if (!Names.isLabel(config.agentNamespace)) {
             throw new ConfigException("--agent-namespace=" + config.agentNamespace + ": not a Kubernetes namespace name");
         }
@@ -91,6 +102,25 @@ public record RouterConfig(
             throw new ConfigException("--" + name + "=" + v + ": not a label name");
         }
         return v;
+    }
+
+    /** An optional http(s) URL flag, without a trailing slash; null when not given. */
+    private static URI httpUrl(Flags flags, String name) {
+        String v = flags.optional(name).map(String::strip).orElse(null);
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        URI uri;
+        try {
+            uri = URI.create(v.endsWith("/") ? v.substring(0, v.length() - 1) : v);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--" + name + "=" + v + ": not a URL");
+        }
+        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
+                || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new ConfigException("--" + name + "=" + v + ": not an http:// or https:// URL with a host (and no query)");
+        }
+        return uri;
     }
 
     /** {@code node1=http://10.0.0.5:8081,node2=http://10.0.0.6:8081}. */

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class RouterMetrics {
     private final Map<String, LongAdder> webhooks = new ConcurrentHashMap<>();
     private final Map<Outcome, LongAdder> targets = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> annotations = new ConcurrentHashMap<>();
     private final Histogram forwardLatency = new Histogram("jdd_router_forward_seconds",
             "Time for one agent to answer a capture request.", 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10);
 
@@ -23,6 +24,11 @@ public final class RouterMetrics {
 
     public void target(Outcome outcome) {
         targets.computeIfAbsent(outcome, k -> new LongAdder()).increment();
+    }
+
+    /** @param result ok, refused (4xx), failed (5xx or other), unreachable (connect, timeout), dropped (too many at once) */
+    public void annotation(String result) {
+        annotations.computeIfAbsent(result, k -> new LongAdder()).increment();
     }
 
     public void forwardLatency(long nanos) {
@@ -43,6 +49,12 @@ public final class RouterMetrics {
         for (Outcome o : Outcome.values()) {
             LongAdder v = targets.get(o);
             sb.append("jdd_router_targets_total{outcome=\"").append(o.wire()).append("\"} ").append(v == null ? 0 : v.sum()).append('\n');
+        }
+        sb.append("# HELP jdd_router_annotations_total Grafana annotations for accepted captures, by result.\n");
+        sb.append("# TYPE jdd_router_annotations_total counter\n");
+        for (String r : new String[]{"ok", "refused", "failed", "unreachable", "dropped"}) {
+            LongAdder v = annotations.get(r);
+            sb.append("jdd_router_annotations_total{result=\"").append(r).append("\"} ").append(v == null ? 0 : v.sum()).append('\n');
         }
         forwardLatency.render(sb);
         return sb.toString();

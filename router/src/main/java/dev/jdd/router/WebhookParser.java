@@ -99,7 +99,7 @@ public final class WebhookParser {
                 continue;
             }
             String value = format == WebhookFormat.GRAFANA_UNIFIED ? grafanaValue(alert) : null;
-            add(targets, alertLabels, alertLabels.get("alertname"), value);
+            add(targets, alertLabels, alertLabels.get("alertname"), value, AlertOrigins.ofAlert(alert));
         }
     }
 
@@ -110,9 +110,10 @@ public final class WebhookParser {
         }
         String ruleName = text(root, "ruleName");
         Map<String, String> ruleTags = stringMap(root.get("tags"), "tags");
+        AlertTarget.Origin origin = AlertOrigins.ofLegacy(root);
         JsonNode matches = root.get("evalMatches");
         if (matches == null || matches.isNull() || (matches.isArray() && matches.isEmpty())) {
-            add(targets, ruleTags, ruleName, null);
+            add(targets, ruleTags, ruleName, null, origin);
             return;
         }
         if (!matches.isArray()) {
@@ -126,11 +127,12 @@ public final class WebhookParser {
             Map<String, String> merged = new LinkedHashMap<>(ruleTags);
             merged.putAll(stringMap(match.get("tags"), "evalMatches[" + i + "].tags"));
             JsonNode v = match.get("value");
-            add(targets, merged, ruleName, v == null || v.isNull() ? null : v.isNumber() ? plain(v) : v.asText());
+            add(targets, merged, ruleName, v == null || v.isNull() ? null : v.isNumber() ? plain(v) : v.asText(), origin);
         }
     }
 
-    private void add(Map<String, AlertTarget> targets, Map<String, String> alertLabels, String name, String value) {
+    private void add(Map<String, AlertTarget> targets, Map<String, String> alertLabels, String name, String value,
+                     AlertTarget.Origin origin) {
         String pod = blankToNull(alertLabels.get(labels.pod()));
         if (pod == null) {
             return; // not about a pod: Grafana test notifications, node or service alerts
@@ -140,7 +142,7 @@ public final class WebhookParser {
             container = null; // cAdvisor's name for the pod sandbox: the alert is about the pod as a whole
         }
         AlertTarget t = new AlertTarget(blankToNull(alertLabels.get(labels.namespace())), pod, container,
-                blankToNull(alertLabels.get(labels.node())), new CaptureRequest.Alert(name, value, kept(alertLabels)));
+                blankToNull(alertLabels.get(labels.node())), new CaptureRequest.Alert(name, value, kept(alertLabels)), origin);
         targets.putIfAbsent(t.key(), t);
     }
 

@@ -112,7 +112,7 @@ class EndToEndIT {
     }
 
     /** Polls the router until the capture is finished, then fetches its dump through the router. */
-    private static String waitForDump(TestRouter router, String node, String id) throws Exception {
+    static String waitForDump(TestRouter router, String node, String id) throws Exception {
         for (int i = 0; i < 600; i++) {
             JsonNode list = Json.MAPPER.readTree(router.get("/captures").body()).get("captures");
             for (JsonNode c : list) {

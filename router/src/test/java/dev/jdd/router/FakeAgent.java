@@ -33,6 +33,8 @@ final class FakeAgent implements AutoCloseable {
     final List<CaptureRequest> requests = new CopyOnWriteArrayList<>();
     final List<CaptureInfo> captures = new CopyOnWriteArrayList<>();
     final Map<String, String> dumps = new ConcurrentHashMap<>();
+    /** Collapsed stacks served at {@code /v1/captures/{id}/profile}. */
+    final Map<String, String> profiles = new ConcurrentHashMap<>();
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger peakInFlight = new AtomicInteger();
     volatile Function<CaptureRequest, Admission> answer = r -> Admission.of(Outcome.ACCEPTED, "c-" + r.pod() + "-" + r.container());
@@ -90,6 +92,16 @@ final class FakeAgent implements AutoCloseable {
             } else if (ex.getRequestMethod().equals("GET") && path.equals("/v1/captures")) {
                 lastListQuery = ex.getRequestURI().getRawQuery();
                 send(ex, 200, new String(Json.write(Map.of("captures", captures)), StandardCharsets.UTF_8));
+            } else if (ex.getRequestMethod().equals("GET") && path.startsWith("/v1/captures/") && path.endsWith("/profile")) {
+                String id = java.net.URLDecoder.decode(path.substring("/v1/captures/".length(), path.length() - "/profile".length()),
+                        StandardCharsets.UTF_8);
+                String profile = profiles.get(id);
+                if (profile == null) {
+                    send(ex, 404, "{\"outcome\":\"not-found\"}");
+                } else {
+                    ex.getResponseHeaders().set("Content-Type", "text/plain");
+                    send(ex, 200, profile);
+                }
             } else if (ex.getRequestMethod().equals("GET") && path.startsWith("/v1/captures/")) {
                 lastDumpPath = path;
                 String id = java.net.URLDecoder.decode(path.substring("/v1/captures/".length()), StandardCharsets.UTF_8);

@@ -62,4 +62,21 @@ class RouterConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> config(Map.of(), "--no-such-flag=1"));
         assertEquals("unknown option --no-such-flag", e.getMessage());
     }
+
+    @Test
+    void grafanaAnnotationFlags() {
+        RouterConfig off = config(Map.of());
+        assertEquals(null, off.grafanaUrl());
+        RouterConfig c = config(Map.of("JDD_GRAFANA_TOKEN", "glsa_x"), "--grafana-url=https://grafana.example.com/",
+                "--public-url=https://jdd.example.com/");
+        assertEquals(URI.create("https://grafana.example.com"), c.grafanaUrl());
+        assertEquals("glsa_x", c.grafanaToken());
+        assertEquals("https://jdd.example.com", c.publicUrl(), "no trailing slash: links append /captures/...");
+        ConfigException noToken = assertThrows(ConfigException.class, () -> config(Map.of(), "--grafana-url=http://g:3000"));
+        assertTrue(noToken.getMessage().contains("--grafana-token"), noToken.getMessage());
+        ConfigException bad = assertThrows(ConfigException.class,
+                () -> config(Map.of(), "--grafana-url=grafana:3000", "--grafana-token=t"));
+        assertTrue(bad.getMessage().startsWith("--grafana-url=grafana:3000"), bad.getMessage());
+        assertThrows(ConfigException.class, () -> config(Map.of(), "--public-url=ftp://x"));
+    }
 }

@@ -1,0 +1,134 @@
+package dev.jdd.router;
+
+import dev.jdd.common.Json;
+import io.helidon.http.HeaderNames;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Thin HTTP adapters of the captures pages: the list (rendered by {@link CapturesPage}), one capture's page (a static
+ * template whose script asks {@code .../summary} and {@code .../profile}), and those two data routes.
+ */
+final class PageHandlers {
+    static final String STATIC_ROOT = "dev/jdd/router/web";
+    /** No inline script, no inline style, nothing from elsewhere: the pages only load the router's own assets. */
+    static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self';"
+            + " base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+    private static final int MAX_PROFILE_ERROR_BYTES = 64 * 1024;
+
+    private final Main.Components c;
+    private final byte[] capturePage;
+
+    PageHandlers(Main.Components components) {
+        this.c = components;
+        try (InputStream in = PageHandlers.class.getClassLoader().getResourceAsStream(STATIC_ROOT + "/capture.html")) {
+            if (in == null) {
+                throw new IllegalStateException(STATIC_ROOT + "/capture.html is missing from the class path");
+            }
+            this.capturePage = in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static boolean wantsHtml(ServerRequest req) {
+        return req.headers().first(HeaderNames.ACCEPT).orElse("").contains("text/html");
+    }
+
+    private boolean allowed(ServerRequest req, ServerResponse res) {
+        if (c.auth().readAllowed(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
+            return true;
+        }
+        json(res, 401, Map.of("error", "credentials required"));
+        return false;
+    }
+
+    /** {@code GET /captures} with {@code Accept: text/html}. */
+    void list(ServerRequest req, ServerResponse res, int limit) throws InterruptedException {
+        CaptureViews.Filter filter = new CaptureViews.Filter(param(req, "namespace"), param(req, "pod"), param(req, "node"),
+                param(req, "outcome"), param(req, "since"));
+        Captures.Listing listing = c.views().list(filter, limit, Instant.now());
+        Map<String, DumpSummary.TopThread> top = c.views().topThreads(listing.captures());
+        html(res, CapturesPage.html(listing, filter, top).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code GET /captures/{node}/{id}} with {@code Accept: text/html}: the page; its script loads the data. */
+    void capture(ServerRequest req, ServerResponse res) {
+        if (allowed(req, res)) {
+            html(res, capturePage);
+        }
+    }
+
+    /** {@code GET /captures/{node}/{id}/summary}: the parsed dump as JSON, or {@code "state":"running"}. */
+    void summary(ServerRequest req, ServerResponse res) throws InterruptedException {
+        if (!allowed(req, res)) {
+            return;
+        }
+        try {
+            json(res, 200, c.views().summary(req.path().pathParameters().get("node"), req.path().pathParameters().get("id")));
+        } catch (HookException e) {
+            json(res, e.status(), Map.of("error", e.getMessage()));
+        } catch (AgentClient.AgentUnreachableException e) {
+            json(res, 502, Map.of("error", e.getMessage()));
+        }
+    }
+
+    /** {@code GET /captures/{node}/{id}/profile}: the agent's collapsed stacks, passed through. */
+    void profile(ServerRequest req, ServerResponse res) {
+        if (!allowed(req, res)) {
+            return;
+        }
+        String node = req.path().pathParameters().get("node");
+        String id = req.path().pathParameters().get("id");
+        try (HttpClientResponse answer = c.captures().profile(node, id);
+             InputStream in = answer.inputStream()) {
+            int status = answer.status().code();
+            if (status != 200) {
+                in.readNBytes(MAX_PROFILE_ERROR_BYTES);
+                int mapped = status == 404 || status == 400 ? 404 : 502;
+                json(res, mapped, Map.of("error", mapped == 404 ? "no profile for capture " + id + " on node " + node
+                        : "agent answered " + status + " to the profile"));
+                return;
+            }
+            res.status(200);
+            res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            try (OutputStream out = res.outputStream()) {
+                in.transferTo(out);
+            }
+        } catch (HookException e) {
+            json(res, e.status(), Map.of("error", e.getMessage()));
+        } catch (AgentClient.AgentUnreachableException e) {
+            json(res, 502, Map.of("error", e.getMessage()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String param(ServerRequest req, String name) {
+        Optional<String> v = req.query().first(name).map(String::strip).filter(s -> !s.isEmpty());
+        return v.orElse(null);
+    }
+
+    private static void html(ServerResponse res, byte[] page) {
+        res.status(200);
+        res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send(page);
+    }
+
+    private static void json(ServerResponse res, int status, Object body) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(Json.write(body));
+    }
+}
