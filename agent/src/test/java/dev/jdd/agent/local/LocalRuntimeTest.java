@@ -53,6 +53,14 @@ class LocalRuntimeTest {
             assertEquals(jvm.pid(), byPid.hostPid());
         }
         assertEquals(Optional.empty(), runtime.find("any", "any", "no-such-jvm-here"));
+        try (HotJvm jvm = HotJvm.start()) {
+            String detail = runtime.notFound("any", "any", "no-such-jvm-here");
+            assertTrue(detail.startsWith("no JVM named no-such-jvm-here on this host"), detail);
+            assertTrue(detail.contains("JVMs seen: ") && detail.contains(" (pid "), "at least our spinner: " + detail);
+            assertTrue(detail.split("\\(pid ").length - 1 <= 10, "at most 10 named: " + detail);
+        }
+        assertEquals("no process 999999999 on this host (local runtime: pid-N names process N)",
+                runtime.notFound("any", "any", "pid-999999999"));
         assertEquals(Optional.empty(), runtime.find("any", "any", "pid-999999999"));
         assertEquals(Optional.empty(), runtime.find("any", "any", "pid-x"));
     }
