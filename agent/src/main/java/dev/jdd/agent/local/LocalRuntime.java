@@ -140,7 +140,12 @@ public final class LocalRuntime implements ContainerRuntime {
             if (TAKES_VALUE.contains(arg)) {
                 i++;
             } else if (!arg.startsWith("-") && !arg.startsWith("@")) {
-                return Optional.of(simpleName(arg.endsWith(".java") ? arg.substring(0, arg.length() - 5) : arg));
+                if (arg.endsWith(".java")) {
+                    // source-file mode: java path/to/Hello.java
+                    String file = Path.of(arg).getFileName().toString();
+                    return Optional.of(lower(file.substring(0, file.length() - 5)));
+                }
+                return Optional.of(simpleName(arg));
             }
         }
         return Optional.empty();

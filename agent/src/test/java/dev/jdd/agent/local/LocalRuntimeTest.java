@@ -35,6 +35,8 @@ class LocalRuntimeTest {
         assertEquals(Optional.of("app"), LocalRuntime.jvmName(List.of("java", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
                 "--module=com.acme/com.acme.App")));
         assertEquals(Optional.of("hello"), LocalRuntime.jvmName(List.of("java", "Hello.java")));
+        assertEquals(Optional.of("checkoutservice"), LocalRuntime.jvmName(List.of("/usr/lib/jvm/x/bin/java",
+                "scripts/demo/CheckoutService.java")));
         assertEquals(Optional.empty(), LocalRuntime.jvmName(List.of("/bin/sh", "-c", "java Foo")));
         assertEquals(Optional.empty(), LocalRuntime.jvmName(List.of("java", "-version")));
         assertEquals(Optional.empty(), LocalRuntime.jvmName(List.of()));
