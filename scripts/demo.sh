@@ -30,12 +30,13 @@ trap 'exit 130' INT TERM
 
 wait_http() { # url, name, log, pid
   for _ in $(seq 1 100); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    # Checked first: whatever else holds the port may answer the health check.
     if ! kill -0 "$4" 2>/dev/null; then
       echo "$2 stopped at start-up (JDD_DEMO_PORT_BASE=28080 moves the demo's ports); its log:" >&2
       tail -20 "$3" >&2
       exit 1
     fi
+    curl -fsS --max-time 2 -o /dev/null "$1" 2>/dev/null && return 0
     sleep 0.2
   done
   echo "$2 did not become ready; its log:" >&2
