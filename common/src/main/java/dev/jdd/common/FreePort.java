@@ -29,7 +29,7 @@ public final class FreePort {
             throw new ConfigException(form + "=" + port + ": cannot listen on " + host + ":" + port + " ("
                     + e.getMessage() + "); stop what uses it or choose another port with " + form);
         } catch (IOException e) {
-            throw new ConfigException(form + "=" + port + ": cannot listen on " + host + ":" + port + ": " + e.getMessage());
+            throw new ConfigException("cannot listen on " + host + ":" + port + ": " + e);
         }
     }
 }
