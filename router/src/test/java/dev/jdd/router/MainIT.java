@@ -1,11 +1,14 @@
 package dev.jdd.router;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jdd.testing.Jdks;
 import dev.jdd.testing.RoleMain;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -41,6 +44,33 @@ class MainIT {
             assertEquals(1, run.stderrLines().size(), run.stderr());
             assertTrue(run.stderr().startsWith("jdd router: JDD_PORT=" + taken.getLocalPort() + ": cannot listen on 127.0.0.1:"),
                     run.stderr());
+        }
+    }
+
+    @Test
+    void thePackagedRouterLogsFabric8ThroughJavaUtilLoggingWithoutSlf4jWarnings() throws Exception {
+        Path jar = Path.of("target/jdd-router.jar");
+        assertTrue(Files.isRegularFile(jar), "packaged before the integration tests");
+        Path err = Files.createTempFile("jdd-router-", ".err");
+        ProcessBuilder pb = new ProcessBuilder(Jdks.current().resolve("bin/java").toString(), "-jar", jar.toString(),
+                "--bind=127.0.0.1", "--port=0", "--token=t", "--webhook-bearer=b")
+                .redirectErrorStream(true).redirectOutput(err.toFile());
+        // Kubernetes discovery (no --agents), with an API address on loopback where nothing answers
+        pb.environment().put("KUBECONFIG", "/nonexistent");
+        pb.environment().put("KUBERNETES_MASTER", "http://127.0.0.1:9");
+        Process router = pb.start();
+        try {
+            String log = "";
+            for (int i = 0; i < 300 && !log.contains("jdd router listening"); i++) {
+                Thread.sleep(100);
+                log = Files.readString(err);
+            }
+            assertTrue(log.contains("jdd router listening"), log);
+            // without a provider SLF4J warns as soon as fabric8 builds its client, before the server starts
+            assertFalse(log.contains("SLF4J"), log);
+        } finally {
+            router.destroyForcibly().waitFor();
+            Files.deleteIfExists(err);
         }
     }
 }
