@@ -63,15 +63,9 @@ public final class AgentClient {
     /**
      * {@code POST /v1/captures}: the agent's admission decision. This hot path (one call per target) uses Helidon's
      * blocking WebClient on the caller's virtual thread: it costs far less CPU per call than the JDK client's
-     * asynchronous machinery, which shows in a 500-target fan-out.
-     */
-    public Admission capture(URI agent, CaptureRequest request) throws AgentUnreachableException {
-        return capture(agent, request, false);
-    }
-
-    /**
-     * With {@code dryRun}, {@code POST /v1/captures?dryRun=true}: the agent checks everything a capture needs (token,
-     * request, limits, the container on its node) and answers {@code dry-run} instead of accepting.
+     * asynchronous machinery, which shows in a 500-target fan-out. With {@code dryRun}, {@code ?dryRun=true}: the agent
+     * checks everything a capture needs (token, request, limits, the container on its node) and answers {@code dry-run}
+     * instead of accepting.
      */
     public Admission capture(URI agent, CaptureRequest request, boolean dryRun) throws AgentUnreachableException {
         Answer answer;
