@@ -16,7 +16,11 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/jdd-demo.XXXXXX")
 token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 pids=()
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then
+  say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+else
+  say() { printf '==> %s\n' "$*"; }
+fi
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -25,9 +29,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_http() { # url, name, log
+wait_http() { # url, name, log, pid
   for _ in $(seq 1 100); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    # Checked first: whatever else holds the port may answer the health check.
+    if ! kill -0 "$4" 2>/dev/null; then
+      echo "$2 stopped at start-up (JDD_DEMO_PORT_BASE=28080 moves the demo's ports); its log:" >&2
+      tail -20 "$3" >&2
+      exit 1
+    fi
+    curl -fsS --max-time 2 -o /dev/null "$1" 2>/dev/null && return 0
     sleep 0.2
   done
   echo "$2 did not become ready; its log:" >&2
@@ -46,17 +56,19 @@ say "Starting a JVM with a hot thread (CheckoutService, thread 'pricing-loop')"
 pids+=($!)
 
 say "Starting the agent on 127.0.0.1:$agent_port (local runtime, dumps in $work/stacks)"
-"$JAVA" -jar agent/target/jdd-agent.jar --runtime=local --node=demo-node --bind=127.0.0.1 --port="$agent_port" \
-  --token="$token" --dump-dir="$work/stacks" --interval=1s >"$work/agent.log" 2>&1 &
-pids+=($!)
+JDD_TOKEN="$token" "$JAVA" -jar agent/target/jdd-agent.jar --runtime=local --node=demo-node --bind=127.0.0.1 \
+  --port="$agent_port" --dump-dir="$work/stacks" --interval=1s >"$work/agent.log" 2>&1 &
+agent_pid=$!
+pids+=("$agent_pid")
 
 say "Starting the router on 127.0.0.1:$router_port (static agent map)"
-"$JAVA" -jar router/target/jdd-router.jar --bind=127.0.0.1 --port="$router_port" --token="$token" \
+JDD_TOKEN="$token" "$JAVA" -jar router/target/jdd-router.jar --bind=127.0.0.1 --port="$router_port" \
   --agents="demo-node=http://127.0.0.1:$agent_port" >"$work/router.log" 2>&1 &
-pids+=($!)
+router_pid=$!
+pids+=("$router_pid")
 
-wait_http "http://127.0.0.1:$agent_port/health" agent "$work/agent.log"
-wait_http "http://127.0.0.1:$router_port/health" router "$work/router.log"
+wait_http "http://127.0.0.1:$agent_port/health" agent "$work/agent.log" "$agent_pid"
+wait_http "http://127.0.0.1:$router_port/health" router "$work/router.log" "$router_pid"
 
 say "Posting a Grafana alert for pod demo/checkout-7d9f8 (container checkoutservice) to POST /hooks"
 payload=$(cat <<'JSON'
@@ -117,7 +129,7 @@ if ! grep -q '^# outcome:' "$work/dump.txt" 2>/dev/null; then
   exit 1
 fi
 
-say "The dump, as stored on the node under $(cd "$work/stacks" && find . -name '*.log')"
+say "The dump, as the agent stored it under its --dump-dir: $(cd "$work/stacks" && find . -name '*.log' | sed 's|^\./||')"
 sed -n '1,40p' "$work/dump.txt"
 echo "..."
 grep -q '^#1 .*"pricing-loop"' "$work/dump.txt" || { echo "pricing-loop was not ranked #1" >&2; exit 1; }
@@ -129,4 +141,5 @@ if [ -n "${JDD_DEMO_KEEP:-}" ]; then
   say "JDD_DEMO_KEEP is set: open the page above; press Ctrl-C to stop everything."
   while true; do sleep 1; done
 fi
-say "Demo done; everything it started is stopped (JDD_DEMO_KEEP=1 keeps it running to open the page)."
+say "Demo done: everything it started is stopped and its temporary folder, dumps included, removed"
+say "(JDD_DEMO_KEEP=1 keeps it running to open the page; to keep dumps, run jdd yourself: README, \"Without a cluster\")."

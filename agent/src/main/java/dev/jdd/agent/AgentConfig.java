@@ -42,13 +42,15 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
 
     public static final List<String> ENGINES = List.of("script", "node", "auto");
 
+    public static final List<String> RUNTIMES = List.of("docker", "local");
+
     public static final long MAX_BODY_BYTES = 64 * 1024;
 
     public AgentConfig {
         if (token == null && !insecure) {
             throw new ConfigException("no token: set --token (or JDD_TOKEN), or pass --insecure to run without one");
         }
-        if (!runtime.equals("docker") && !runtime.equals("local")) {
+        if (!RUNTIMES.contains(runtime)) {
             throw new ConfigException("--runtime=" + runtime + ": expected docker or local");
         }
         if (!ENGINES.contains(engine)) {
@@ -59,32 +61,41 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
     /** Reads every agent flag; {@code env} is the process environment (for {@code NODE_NAME}). */
     public static AgentConfig from(Flags flags, Map<String, String> env) {
         AgentConfig config = new AgentConfig(
-                flags.string("bind", "0.0.0.0"),
-                flags.integer("port", 8081, 0, 65535),
-                flags.optional("token").orElse(null),
-                flags.bool("insecure"),
-                flags.integer("threads", 50, 1, 10_000),
-                flags.duration("interval", Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofMinutes(1)),
-                flags.integer("slots", 10, 1, 1_000),
-                flags.integer("queue", 100, 0, 100_000),
-                flags.duration("cooldown", Duration.ofMinutes(5), Duration.ZERO, Duration.ofDays(7)),
-                flags.duration("exec-timeout", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1)),
-                flags.string("runtime", "docker"),
-                flags.string("docker-host", "unix:///var/run/docker.sock"),
-                flags.string("node", defaultNode(env)),
-                Path.of(flags.string("dump-dir", "./stacks")),
-                flags.bytes("retention-bytes", 1L << 30, 1L << 20),
-                flags.duration("retention-age", Duration.ofDays(7), Duration.ofHours(1), Duration.ofDays(3650)),
-                flags.duration("shutdown-grace", Duration.ofSeconds(20), Duration.ZERO, Duration.ofHours(1)),
-                flags.string("engine", "auto"));
+                flags.string("bind", "0.0.0.0", "Address the HTTP server listens on."),
+                flags.integer("port", 8081, 0, 65535, "HTTP port (0 picks a free one; the 'agent ready' log line names it)."),
+                flags.optional("token", "Bearer token every /v1 call must carry; required unless --insecure."
+                        + " Prefer the variable: a flag is visible in ps.").orElse(null),
+                flags.bool("insecure", "Run without a token (trying jdd out; never on a shared network)."),
+                flags.integer("threads", 50, 1, 10_000, "Busiest threads per capture (craw.sh -n)."),
+                flags.duration("interval", Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofMinutes(1),
+                        "Sampling interval of a capture (craw.sh -i)."),
+                flags.integer("slots", 10, 1, 1_000, "Captures that run at once on the node, exactly."),
+                flags.integer("queue", 100, 0, 100_000, "Captures that wait for a slot; beyond that requests get busy."),
+                flags.duration("cooldown", Duration.ofMinutes(5), Duration.ZERO, Duration.ofDays(7),
+                        "A container is not captured again within this time after a capture reached it (0s: off)."),
+                flags.duration("exec-timeout", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1),
+                        "After this the script and everything it started are ended (timed-out); must exceed --interval by 1s."),
+                flags.choice("runtime", "docker", RUNTIMES,
+                        "Container runtime: docker (the node's Docker engine) or local (the host is the node, JVMs are containers)."),
+                flags.string("docker-host", "unix:///var/run/docker.sock", "The Docker engine's socket."),
+                flags.string("node", defaultNode(env), "Node name in dump headers and logs (default: NODE_NAME, else the host name)."),
+                Path.of(flags.string("dump-dir", "./stacks", "Where dumps are written.")),
+                flags.bytes("retention-bytes", 1L << 30, 1L << 20, "Dumps kept at most, by size (oldest day first)."),
+                flags.duration("retention-age", Duration.ofDays(7), Duration.ofHours(1), Duration.ofDays(3650),
+                        "Dumps kept at most, by age."),
+                flags.duration("shutdown-grace", Duration.ofSeconds(20), Duration.ZERO, Duration.ofHours(1),
+                        "On SIGTERM, how long running captures may take to finish."),
+                flags.choice("engine", "auto", ENGINES, "script (craw.sh in the container), node (from the node, nothing"
+                        + " runs in the container) or auto (the script; the node engine where it cannot work)."));
         flags.rejectUnknown();
         if (config.execTimeout.compareTo(config.interval.plusSeconds(1)) < 0) {
-            throw new ConfigException("--exec-timeout=" + config.execTimeout.toMillis() + "ms: must exceed --interval by at least 1s");
+            throw flags.bad("exec-timeout", config.execTimeout.toMillis() + "ms", "must exceed " + flags.form("interval")
+                    + " by at least 1s");
         }
         try {
             InetAddress.getByName(config.bind);
         } catch (UnknownHostException e) {
-            throw new ConfigException("--bind=" + config.bind + ": not an address this host knows");
+            throw flags.bad("bind", config.bind, "not an address this host knows");
         }
         return config;
     }

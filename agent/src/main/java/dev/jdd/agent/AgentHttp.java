@@ -75,9 +75,11 @@ final class AgentHttp {
         if (!authorized(req, res)) {
             return;
         }
+        boolean dryRun = req.query().first("dryRun").asOptional().map(v -> v.equalsIgnoreCase("true") || v.equals("1"))
+                .orElse(false);
         Admission answer;
         try {
-            answer = scheduler.submit(readRequest(req));
+            answer = scheduler.submit(readRequest(req), dryRun);
         } catch (BadRequest e) {
             metrics.admitted(Outcome.INVALID);
             answer = Admission.invalid(e.getMessage());

@@ -99,12 +99,20 @@ public final class CaptureScheduler {
 
     /** Decides at once. Only {@code not-found} and {@code error} need the runtime, and only when nothing cheaper answered. */
     public Admission submit(CaptureRequest request) {
-        Admission answer = decide(request);
+        return submit(request, false);
+    }
+
+    /**
+     * @param dryRun answer as a real request would be answered, but {@code dry-run} instead of {@code accepted}: the same
+     *               checks and the same read-only runtime lookup, no slot or queue place taken, no file written
+     */
+    public Admission submit(CaptureRequest request, boolean dryRun) {
+        Admission answer = decide(request, dryRun);
         metrics.admitted(answer.outcome());
         return answer;
     }
 
-    private Admission decide(CaptureRequest request) {
+    private Admission decide(CaptureRequest request, boolean dryRun) {
         if (request == null) {
             return Admission.invalid("body must be a JSON object with namespace, pod and container");
         }
@@ -132,7 +140,12 @@ public final class CaptureScheduler {
             return new Admission(Outcome.ERROR, null, runtime.name() + ": " + e);
         }
         if (target.isEmpty()) {
-            return Admission.of(Outcome.NOT_FOUND);
+            String detail = runtime.notFound(request.namespace(), request.pod(), request.container());
+            LOG.info("node=" + node + " target=" + key + ": not-found: " + detail);
+            return new Admission(Outcome.NOT_FOUND, null, detail);
+        }
+        if (dryRun) {
+            return new Admission(Outcome.DRY_RUN, null, "a capture would be accepted for " + target.get().name());
         }
         Capture capture;
         boolean runNow;

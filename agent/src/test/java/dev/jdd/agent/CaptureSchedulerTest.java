@@ -212,6 +212,32 @@ class CaptureSchedulerTest {
     }
 
     @Test
+    void aDryRunAnswersAsARealRequestWouldButTakesNothing() throws Exception {
+        start(1, 0);
+        Admission dry = scheduler.submit(request("api"), true);
+        assertEquals(Outcome.DRY_RUN, dry.outcome());
+        assertEquals(200, dry.httpStatus());
+        assertNull(dry.captureId());
+        assertEquals(1, runtime.finds.get(), "the container is looked up");
+        assertEquals(0, runtime.execsStarted.get());
+        assertEquals(0, scheduler.running() + scheduler.queued());
+        assertEquals(List.of(), files());
+
+        runtime.missing.add("shop/web-7d9f/ghost");
+        Admission ghost = scheduler.submit(request("ghost"), true);
+        assertEquals(Outcome.NOT_FOUND, ghost.outcome());
+        assertTrue(ghost.detail().contains("ghost"), ghost.detail());
+
+        // no cooldown and no slot from the dry run: the real request is accepted and fills the only slot
+        runtime.hold();
+        assertEquals(Outcome.ACCEPTED, scheduler.submit(request("api")).outcome());
+        awaitExecs(1);
+        assertEquals(Outcome.IN_PROGRESS, scheduler.submit(request("api"), true).outcome());
+        assertEquals(Outcome.BUSY, scheduler.submit(request("web"), true).outcome());
+        assertEquals(1, metrics.admissions(Outcome.DRY_RUN));
+    }
+
+    @Test
     void aFailedLookupIsNotFoundOrErrorAndTakesNothing() throws Exception {
         start(1, 0);
         runtime.missing.add("shop/web-7d9f/ghost");

@@ -1,6 +1,7 @@
 package dev.jdd.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -23,29 +25,67 @@ class DemoIT {
 
     @Test
     void demoPrintsTheHotThreadFirstAndLeavesNothingRunning() throws Exception {
-        Path repo = Path.of("..").toAbsolutePath().normalize();
         Path tmp = Files.createTempDirectory("jdd-demo-it");
-        int base = freePortPair();
-        ProcessBuilder builder = new ProcessBuilder("bash", "scripts/demo.sh")
-                .directory(repo.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("demo.out").toFile());
-        builder.environment().put("JDD_DEMO_PORT_BASE", Integer.toString(base));
-        builder.environment().put("TMPDIR", tmp.toString());
-        builder.environment().remove("JAVA_HOME");
-        Process demo = builder.start();
-        demo.getOutputStream().close();
-        assertTrue(demo.waitFor(4, TimeUnit.MINUTES), "demo finished within 4 minutes");
-        String out = Files.readString(tmp.resolve("demo.out"), StandardCharsets.UTF_8);
-        assertEquals(0, demo.exitValue(), out);
-        assertTrue(out.lines().anyMatch(l -> l.startsWith("#1 ") && l.contains("\"pricing-loop\"")), out);
-        assertTrue(out.contains("# outcome: ok"), out);
-        assertTrue(out.contains("# jdd-capture: 1"), out);
-        assertTrue(out.lines().anyMatch(l -> l.matches("  http://127\\.0\\.0\\.1:" + base + "/captures/demo-node/[0-9a-f]+")),
-                "the capture's page is printed: " + out);
-        assertEquals(List.of(), leftovers(), "processes the demo started are gone");
-        try (Stream<Path> left = Files.list(tmp)) {
-            assertEquals(List.of(tmp.resolve("demo.out")), left.toList(), "the demo's temp folder is removed");
+        try {
+            int base = freePortPair();
+            Demo demo = Demo.run(tmp, base);
+            assertEquals(0, demo.exitCode, demo.out);
+            assertTrue(demo.out.lines().anyMatch(l -> l.startsWith("#1 ") && l.contains("\"pricing-loop\"")), demo.out);
+            assertTrue(demo.out.contains("# outcome: ok"), demo.out);
+            assertTrue(demo.out.contains("# jdd-capture: 1"), demo.out);
+            assertTrue(demo.out.lines().anyMatch(l -> l.matches("  http://127\\.0\\.0\\.1:" + base + "/captures/demo-node/[0-9a-f]+")),
+                    "the capture's page is printed: " + demo.out);
+            assertFalse(demo.out.contains("\u001b["), "no terminal escapes when the output is not a terminal:\n" + demo.out);
+            assertEquals(List.of(), leftovers(), "processes the demo started are gone");
+            try (Stream<Path> left = Files.list(tmp)) {
+                assertEquals(List.of(tmp.resolve("demo.out")), left.toList(), "the demo's temp folder is removed");
+            }
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    @Test
+    void aPortInUseStopsTheDemoAtOnceWithTheAgentsOneLine() throws Exception {
+        Path tmp = Files.createTempDirectory("jdd-demo-it");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            long start = System.nanoTime();
+            Demo demo = Demo.run(tmp, taken.getLocalPort() - 1);
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+            assertEquals(1, demo.exitCode, demo.out);
+            assertTrue(demo.out.contains("agent stopped at start-up"), demo.out);
+            assertTrue(demo.out.contains("jdd agent: --port=" + taken.getLocalPort() + ": cannot listen on 127.0.0.1:"), demo.out);
+            assertFalse(demo.out.contains("Exception"), demo.out);
+            assertTrue(seconds < 20, "failed fast, not after the readiness wait: " + seconds + " s");
+            assertEquals(List.of(), leftovers(), "processes the demo started are gone");
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    /** One run of {@code scripts/demo.sh} with its temporary folder in {@code tmp}, output to {@code tmp/demo.out}. */
+    private record Demo(int exitCode, String out) {
+        static Demo run(Path tmp, int portBase) throws IOException, InterruptedException {
+            Path repo = Path.of("..").toAbsolutePath().normalize();
+            ProcessBuilder builder = new ProcessBuilder("bash", "scripts/demo.sh")
+                    .directory(repo.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(tmp.resolve("demo.out").toFile());
+            builder.environment().put("JDD_DEMO_PORT_BASE", Integer.toString(portBase));
+            builder.environment().put("TMPDIR", tmp.toString());
+            builder.environment().remove("JAVA_HOME");
+            Process demo = builder.start();
+            demo.getOutputStream().close();
+            assertTrue(demo.waitFor(4, TimeUnit.MINUTES), "demo finished within 4 minutes");
+            return new Demo(demo.exitValue(), Files.readString(tmp.resolve("demo.out"), StandardCharsets.UTF_8));
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 

@@ -63,11 +63,13 @@ public final class AgentClient {
     /**
      * {@code POST /v1/captures}: the agent's admission decision. This hot path (one call per target) uses Helidon's
      * blocking WebClient on the caller's virtual thread: it costs far less CPU per call than the JDK client's
-     * asynchronous machinery, which shows in a 500-target fan-out.
+     * asynchronous machinery, which shows in a 500-target fan-out. With {@code dryRun}, {@code ?dryRun=true}: the agent
+     * checks everything a capture needs (token, request, limits, the container on its node) and answers {@code dry-run}
+     * instead of accepting.
      */
-    public Admission capture(URI agent, CaptureRequest request) throws AgentUnreachableException {
+    public Admission capture(URI agent, CaptureRequest request, boolean dryRun) throws AgentUnreachableException {
         Answer answer;
-        try (HttpClientResponse res = web.post().uri(agent.resolve("/v1/captures"))
+        try (HttpClientResponse res = web.post().uri(agent.resolve(dryRun ? "/v1/captures?dryRun=true" : "/v1/captures"))
                 .header(HeaderNames.CONTENT_TYPE, "application/json")
                 .headers(h -> {
                     if (token != null) {
@@ -97,8 +99,12 @@ public final class AgentClient {
                     + e.getMessage());
         }
         if (admission.outcome() == null || admission.outcome() == Outcome.NO_AGENT
-                || admission.outcome() == Outcome.AGENT_UNREACHABLE || admission.outcome() == Outcome.DRY_RUN) {
+                || admission.outcome() == Outcome.AGENT_UNREACHABLE || admission.outcome() == Outcome.DRY_RUN && !dryRun) {
             throw new AgentUnreachableException("agent answered " + answer.status + " without a known outcome");
+        }
+        if (dryRun && admission.outcome() == Outcome.ACCEPTED) {
+            throw new AgentUnreachableException("agent does not know dry runs (older than this router) and accepted capture "
+                    + admission.captureId());
         }
         return admission;
     }

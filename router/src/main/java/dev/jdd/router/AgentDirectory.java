@@ -10,6 +10,11 @@ public interface AgentDirectory extends AutoCloseable {
     /** The base URL ({@code http://ip:port}) of a ready agent on that node. */
     Optional<URI> agentFor(String node);
 
+    /** Why {@link #agentFor} found no agent for that node, in the words of this directory's setup. */
+    default String whyNone(String node) {
+        return "no ready agent on node " + node;
+    }
+
     /** Every node with a ready agent, for {@code GET /captures}. */
     Map<String, URI> all();
 

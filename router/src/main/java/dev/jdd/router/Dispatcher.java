@@ -142,23 +142,22 @@ public final class Dispatcher implements AutoCloseable {
     private TargetResult forward(AlertTarget t, boolean dryRun) {
         Optional<URI> agent = agents.agentFor(t.node());
         if (agent.isEmpty()) {
-            return result(t, Outcome.NO_AGENT, null, "no ready agent on node " + t.node());
-        }
-        if (dryRun) {
-            return result(t, Outcome.DRY_RUN, null, "would ask the agent at " + agent.get());
+            return result(t, Outcome.NO_AGENT, null, agents.whyNone(t.node()));
         }
         CaptureRequest request = new CaptureRequest(t.namespace(), t.pod(), t.container(), t.alert());
         long start = System.nanoTime();
         try {
             outbound.acquire();
             try {
-                Admission a = client.capture(agent.get(), request);
+                Admission a = client.capture(agent.get(), request, dryRun);
                 return result(t, a.outcome(), a.captureId(), a.detail());
             } catch (AgentClient.AgentUnreachableException e) {
                 return result(t, Outcome.AGENT_UNREACHABLE, null, e.getMessage() + " (" + agent.get() + ")");
             } finally {
                 outbound.release();
-                metrics.forwardLatency(System.nanoTime() - start);
+                if (!dryRun) {
+                    metrics.forwardLatency(System.nanoTime() - start);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

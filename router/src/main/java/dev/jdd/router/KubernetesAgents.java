@@ -25,9 +25,11 @@ public final class KubernetesAgents implements AgentDirectory {
 
     private final SharedIndexInformer<Pod> informer;
     private final int port;
+    private final String where;
 
     public KubernetesAgents(KubernetesClient client, String namespace, String selector, int port) {
         this.port = port;
+        this.where = "namespace " + namespace + " with selector " + selector;
         this.informer = client.pods().inNamespace(namespace).withLabelSelector(selector).runnableInformer(0);
         informer.addIndexers(Map.of(BY_NODE, pod -> pod.getSpec() == null || pod.getSpec().getNodeName() == null
                 ? List.of() : List.of(pod.getSpec().getNodeName())));
@@ -51,6 +53,12 @@ public final class KubernetesAgents implements AgentDirectory {
                 .filter(KubernetesAgents::isReady)
                 .max(Comparator.comparing((Pod p) -> String.valueOf(p.getMetadata().getCreationTimestamp())))
                 .map(this::url);
+    }
+
+    @Override
+    public String whyNone(String node) {
+        return "no ready agent pod on node " + node + " (" + where + "): is the DaemonSet scheduled there?"
+                + " kubectl get pods -o wide in that namespace shows it";
     }
 
     @Override

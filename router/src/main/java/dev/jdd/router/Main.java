@@ -2,6 +2,7 @@ package dev.jdd.router;
 
 import dev.jdd.common.ConfigException;
 import dev.jdd.common.Flags;
+import dev.jdd.common.FreePort;
 import dev.jdd.common.OneLineLogging;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -40,8 +41,14 @@ public final class Main {
         RouterConfig config;
         try {
             Flags flags = Flags.parse(args, System.getenv());
+            if (flags.helpRequested()) {
+                System.out.print(help());
+                System.exit(0);
+                return;
+            }
             config = RouterConfig.from(flags);
             flags.rejectUnknown();
+            FreePort.require(config.bind(), config.port(), flags.form("port"));
         } catch (ConfigException e) {
             System.err.println("jdd router: " + e.getMessage());
             System.exit(2);
@@ -55,6 +62,13 @@ public final class Main {
                 .routing(r -> routing(r, components))
                 .build()
                 .start();
+        if (!server.isRunning()) {
+            // Helidon logged why; the port was free a moment ago, so something took it in between.
+            System.err.println("jdd router: cannot listen on " + config.bind() + ":" + config.port());
+            components.close();
+            System.exit(1);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop();
             components.close();
@@ -65,6 +79,15 @@ public final class Main {
         LOG.info("jdd router listening on " + config.bind() + ":" + server.port() + (config.hasStaticAgents()
                 ? " with static agents " + config.staticAgents().keySet()
                 : " with agents from namespace " + config.agentNamespace() + " selector " + config.agentSelector()));
+    }
+
+    /** {@code --help}: every option {@link RouterConfig#from} reads, with its variable, default, range and help line. */
+    static String help() {
+        return Flags.help("""
+                jdd router: takes alert webhooks (Grafana, Alertmanager) and asks the jdd agent on each alerted pod's node
+                to capture its busiest Java threads.
+                Usage: JDD_TOKEN=... java -jar jdd-router.jar [--agents=node=http://host:8081,...] [--name=value ...]""",
+                RouterConfig::from);
     }
 
     /** @param kubernetes null for static agents (no cluster at all) */

@@ -45,45 +45,56 @@ public record RouterConfig(
     }
 
     public static RouterConfig from(Flags flags) {
-        String user = flags.optional("webhook-user").orElse(null);
-        String password = flags.optional("webhook-password").orElse(null);
+        String user = flags.optional("webhook-user", "HTTP basic user senders must use (with --webhook-password).").orElse(null);
+        String password = flags.optional("webhook-password", "HTTP basic password senders must use (with --webhook-user).")
+                .orElse(null);
         if ((user == null) != (password == null)) {
-            throw new ConfigException("--webhook-user and --webhook-password go together: give both or neither");
+            throw new ConfigException(flags.form("webhook-user") + " and " + flags.form("webhook-password")
+                    + " go together: give both or neither");
         }
         RouterConfig config = new RouterConfig(
-                flags.string("bind", "0.0.0.0"),
-                flags.integer("port", 8080, 0, 65535),
-                flags.optional("token").orElse(null),
+                flags.string("bind", "0.0.0.0", "Address the HTTP server listens on."),
+                flags.integer("port", 8080, 0, 65535, "HTTP port (0 picks a free one)."),
+                flags.optional("token", "The agents' bearer token, sent with every call to an agent."
+                        + " Prefer the variable: a flag is visible in ps.").orElse(null),
                 new LabelNames(
-                        labelFlag(flags, "label-namespace", "namespace"),
-                        labelFlag(flags, "label-pod", "pod"),
-                        labelFlag(flags, "label-container", "container"),
-                        labelFlag(flags, "label-node", "node")),
-                flags.integer("max-targets", 500, 1, 100_000),
-                flags.bytes("max-body", 1 << 20, 1024),
-                flags.integer("concurrency", 64, 1, 4096),
-                flags.duration("connect-timeout", Duration.ofSeconds(2), Duration.ofMillis(10), Duration.ofMinutes(5)),
-                flags.duration("read-timeout", Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMinutes(10)),
+                        labelFlag(flags, "label-namespace", "namespace", "Alert label that names the namespace."),
+                        labelFlag(flags, "label-pod", "pod", "Alert label that names the pod."),
+                        labelFlag(flags, "label-container", "container", "Alert label that names the container (optional in the alert)."),
+                        labelFlag(flags, "label-node", "node", "Alert label that names the node (optional in the alert).")),
+                flags.integer("max-targets", 500, 1, 100_000, "Most distinct targets one webhook may name; more is 400, nothing captured."),
+                flags.bytes("max-body", 1 << 20, 1024, "Largest webhook body; more is 413."),
+                flags.integer("concurrency", 64, 1, 4096, "Most calls to agents and to the Kubernetes API in flight at once."),
+                flags.duration("connect-timeout", Duration.ofSeconds(2), Duration.ofMillis(10), Duration.ofMinutes(5),
+                        "Connecting to an agent."),
+                flags.duration("read-timeout", Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMinutes(10),
+                        "Waiting for an agent's answer."),
                 user,
                 password,
-                flags.optional("webhook-bearer").orElse(null),
-                flags.optional("webhook-hmac-secret").orElse(null),
-                flags.string("webhook-hmac-header", SenderAuth.DEFAULT_HMAC_HEADER),
-                flags.string("webhook-hmac-timestamp-header", "X-Grafana-Alerting-Signature-Timestamp"),
-                flags.duration("webhook-hmac-max-age", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1)),
-                parseAgents(flags.optional("agents").orElse("")),
-                flags.string("agent-namespace", "jdd"),
-                flags.string("agent-selector", "app.kubernetes.io/name=jdd-agent"),
-                flags.integer("agent-port", 8081, 1, 65535),
-                httpUrl(flags, "grafana-url"),
-                flags.optional("grafana-token").orElse(null),
-                Optional.ofNullable(httpUrl(flags, "public-url")).map(URI::toString).orElse(null));
+                flags.optional("webhook-bearer", "Bearer token senders may use (Authorization: Bearer ...).").orElse(null),
+                flags.optional("webhook-hmac-secret", "Secret of Grafana's HMAC signature (X-Grafana-Alerting-Signature).")
+                        .orElse(null),
+                flags.string("webhook-hmac-header", SenderAuth.DEFAULT_HMAC_HEADER, "Header that carries the HMAC signature."),
+                flags.string("webhook-hmac-timestamp-header", "X-Grafana-Alerting-Signature-Timestamp",
+                        "Header that carries the signed timestamp, when Grafana sends one."),
+                flags.duration("webhook-hmac-max-age", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofDays(1),
+                        "A signed timestamp older or newer than this is refused (replays)."),
+                parseAgents(flags.form("agents"), flags.optional("agents", "Static agents node1=http://10.0.0.5:8081,node2=...:"
+                        + " no cluster at all. Without it, agents are found through the Kubernetes API.").orElse("")),
+                flags.string("agent-namespace", "jdd", "Namespace of the agent pods (Kubernetes discovery)."),
+                flags.string("agent-selector", "app.kubernetes.io/name=jdd-agent", "Label selector of the agent pods."),
+                flags.integer("agent-port", 8081, 1, 65535, "Port of the agents on their pod IP."),
+                httpUrl(flags, "grafana-url", "Grafana to annotate with each accepted capture (its base URL)."),
+                flags.optional("grafana-token", "Grafana service-account token with annotations:create (Bearer).").orElse(null),
+                Optional.ofNullable(httpUrl(flags, "public-url", "The router's address as users reach it, for links in annotations."))
+                        .map(URI::toString).orElse(null));
         if (config.grafanaUrl != null && config.grafanaToken == null) {
-            throw new ConfigException("--grafana-url needs --grafana-token (a Grafana service-account token with"
+            throw new ConfigException(flags.form("grafana-url") + " needs --grafana-token (a Grafana service-account token with"
                     + " annotations:create)");
         }
+
         if (!Names.isLabel(config.agentNamespace)) {
-            throw new ConfigException("--agent-namespace=" + config.agentNamespace + ": not a Kubernetes namespace name");
+            throw flags.bad("agent-namespace", config.agentNamespace, "not a Kubernetes namespace name");
         }
         return config;
     }
@@ -96,17 +107,17 @@ public record RouterConfig(
         return webhookUser != null || webhookBearer != null || webhookHmacSecret != null;
     }
 
-    private static String labelFlag(Flags flags, String name, String defaultValue) {
-        String v = flags.string(name, defaultValue);
+    private static String labelFlag(Flags flags, String name, String defaultValue, String help) {
+        String v = flags.string(name, defaultValue, help);
         if (!v.matches("[A-Za-z_][A-Za-z0-9_./-]*") || v.length() > 316) {
-            throw new ConfigException("--" + name + "=" + v + ": not a label name");
+            throw flags.bad(name, v, "not a label name");
         }
         return v;
     }
 
     /** An optional http(s) URL flag, without a trailing slash; null when not given. */
-    private static URI httpUrl(Flags flags, String name) {
-        String v = flags.optional(name).map(String::strip).orElse(null);
+    private static URI httpUrl(Flags flags, String name, String help) {
+        String v = flags.optional(name, help).map(String::strip).orElse(null);
         if (v == null || v.isEmpty()) {
             return null;
         }
@@ -114,17 +125,21 @@ public record RouterConfig(
         try {
             uri = URI.create(v.endsWith("/") ? v.substring(0, v.length() - 1) : v);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("--" + name + "=" + v + ": not a URL");
+            throw flags.bad(name, v, "not a URL");
         }
         if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
                 || uri.getRawQuery() != null || uri.getRawFragment() != null) {
-            throw new ConfigException("--" + name + "=" + v + ": not an http:// or https:// URL with a host (and no query)");
+            throw flags.bad(name, v, "not an http:// or https:// URL with a host (and no query)");
         }
         return uri;
     }
 
-    /** {@code node1=http://10.0.0.5:8081,node2=http://10.0.0.6:8081}. */
-    static Map<String, URI> parseAgents(String spec) {
+    /**
+     * {@code node1=http://10.0.0.5:8081,node2=http://10.0.0.6:8081}.
+     *
+     * @param form how the user gave the option ({@code --agents} or {@code JDD_AGENTS}), for messages
+     */
+    static Map<String, URI> parseAgents(String form, String spec) {
         Map<String, URI> agents = new LinkedHashMap<>();
         if (spec.isBlank()) {
             return agents;
@@ -133,24 +148,24 @@ public record RouterConfig(
             String e = entry.strip();
             int eq = e.indexOf('=');
             if (eq <= 0) {
-                throw new ConfigException("--agents: '" + e + "' is not node=http://host:port");
+                throw new ConfigException(form + ": '" + e + "' is not node=http://host:port");
             }
             String node = e.substring(0, eq).strip();
             String url = e.substring(eq + 1).strip();
             if (!Names.isSubdomain(node)) {
-                throw new ConfigException("--agents: node '" + node + "' is not a Kubernetes node name");
+                throw new ConfigException(form + ": node '" + node + "' is not a Kubernetes node name");
             }
             URI uri;
             try {
                 uri = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
             } catch (IllegalArgumentException ex) {
-                throw new ConfigException("--agents: '" + url + "' is not a URL");
+                throw new ConfigException(form + ": '" + url + "' is not a URL");
             }
             if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-                throw new ConfigException("--agents: '" + url + "' is not an http:// or https:// URL with a host");
+                throw new ConfigException(form + ": '" + url + "' is not an http:// or https:// URL with a host");
             }
             if (agents.put(node, uri) != null) {
-                throw new ConfigException("--agents: node '" + node + "' is given twice");
+                throw new ConfigException(form + ": node '" + node + "' is given twice");
             }
         }
         return agents;

@@ -2,10 +2,13 @@ package dev.jdd.router;
 
 import dev.jdd.common.CaptureRequest;
 import dev.jdd.common.Outcome;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** Placement and agent lookup without HTTP: dry runs against a hand-written pod lookup and static agents. */
+/** Placement and agent lookup: dry runs against a hand-written pod lookup and static fake agents on loopback. */
 class DispatcherTest {
     private static final CaptureRequest.Alert ALERT = new CaptureRequest.Alert("a", null, Map.of());
     private final AtomicInteger lookups = new AtomicInteger();
@@ -29,9 +32,27 @@ class DispatcherTest {
             default -> Optional.empty();
         };
     };
-    private final Dispatcher dispatcher = new Dispatcher(pods,
-            new StaticAgents(Map.of("node-a", URI.create("http://127.0.0.2:1"), "node-b", URI.create("http://127.0.0.3:1"))),
-            new AgentClient("t", Duration.ofSeconds(1), Duration.ofSeconds(1)), 5, 4, new RouterMetrics());
+    private static FakeAgent agentA;
+    private static FakeAgent agentB;
+    private Dispatcher dispatcher;
+
+    @BeforeAll
+    static void startAgents() throws IOException {
+        agentA = FakeAgent.start("127.0.0.2", 0, "t");
+        agentB = FakeAgent.start("127.0.0.3", 0, "t");
+    }
+
+    @AfterAll
+    static void stopAgents() {
+        agentA.close();
+        agentB.close();
+    }
+
+    @BeforeEach
+    void start() {
+        dispatcher = new Dispatcher(pods, new StaticAgents(Map.of("node-a", agentA.uri(), "node-b", agentB.uri())),
+                new AgentClient("t", Duration.ofSeconds(1), Duration.ofSeconds(1)), 5, 4, new RouterMetrics());
+    }
 
     @AfterEach
     void close() {
@@ -69,6 +90,7 @@ class DispatcherTest {
         assertEquals(List.of(Outcome.NOT_FOUND, Outcome.NOT_FOUND, Outcome.ERROR, Outcome.NO_AGENT),
                 r.targets().stream().map(TargetResult::outcome).toList());
         assertEquals("cannot ask the Kubernetes API for the pod: connection refused", r.targets().get(2).detail());
+        assertEquals("node node-z is not in --agents (known: node-a, node-b)", r.targets().get(3).detail());
         assertEquals(503, r.httpStatus());
     }
 

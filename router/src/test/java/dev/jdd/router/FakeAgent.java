@@ -31,6 +31,8 @@ import java.util.function.Function;
 final class FakeAgent implements AutoCloseable {
     final String token;
     final List<CaptureRequest> requests = new CopyOnWriteArrayList<>();
+    /** Requests with {@code ?dryRun=true}: answered {@code dry-run}, never in {@link #requests}. */
+    final List<CaptureRequest> dryRuns = new CopyOnWriteArrayList<>();
     final List<CaptureInfo> captures = new CopyOnWriteArrayList<>();
     final Map<String, String> dumps = new ConcurrentHashMap<>();
     /** Collapsed stacks served at {@code /v1/captures/{id}/profile}. */
@@ -78,6 +80,11 @@ final class FakeAgent implements AutoCloseable {
                 peakInFlight.accumulateAndGet(now, Math::max);
                 try {
                     CaptureRequest request = Json.MAPPER.readValue(body, CaptureRequest.class);
+                    if ("dryRun=true".equals(ex.getRequestURI().getRawQuery())) {
+                        dryRuns.add(request);
+                        send(ex, 200, new String(Json.write(Admission.of(Outcome.DRY_RUN)), StandardCharsets.UTF_8));
+                        return;
+                    }
                     requests.add(request);
                     if (delayMillis > 0) {
                         Thread.sleep(delayMillis);

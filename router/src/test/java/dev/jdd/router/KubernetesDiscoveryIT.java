@@ -155,6 +155,7 @@ class KubernetesDiscoveryIT {
             HttpResponse<String> res = r.post("/hooks", am(alert("shop", "x-1", "app", node)));
             assertEquals(503, res.statusCode(), node);
             assertTrue(res.body().contains("no-agent"), node + ": " + res.body());
+            assertTrue(res.body().contains("no ready agent pod on node " + node + " (namespace jdd with selector"), res.body());
         }
         // agent-c becomes ready: the watch brings it in without any list per webhook
         client.pods().inNamespace("jdd").withName("agent-c").editStatus(p -> agentPod("agent-c", "jdd", "node-c", "127.0.0.3", true));

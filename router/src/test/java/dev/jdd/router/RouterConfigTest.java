@@ -60,7 +60,7 @@ class RouterConfigTest {
         assertThrows(ConfigException.class, () -> config(Map.of(), "--max-body=lots"));
         assertThrows(ConfigException.class, () -> config(Map.of(), "--agent-namespace=Bad_NS"));
         ConfigException e = assertThrows(ConfigException.class, () -> config(Map.of(), "--no-such-flag=1"));
-        assertEquals("unknown option --no-such-flag", e.getMessage());
+        assertEquals("unknown option --no-such-flag (--help lists them)", e.getMessage());
     }
 
     @Test

@@ -64,6 +64,7 @@ class RouterHttpIT {
     void resetAgents() {
         for (FakeAgent f : List.of(a, b)) {
             f.requests.clear();
+            f.dryRuns.clear();
             f.captures.clear();
             f.dumps.clear();
             f.delayMillis = 0;
@@ -206,6 +207,7 @@ class RouterHttpIT {
         assertEquals(202, res.statusCode());
         assertEquals("[dry-run, dry-run]", outcomes(res).toString());
         assertEquals(0, a.requests.size() + b.requests.size());
+        assertEquals(2, a.dryRuns.size() + b.dryRuns.size(), "each target's agent was asked");
         res = router.post("/hooks?dryRun=true", am(alert("ns", "p", "c", "worker-9")), "Authorization", BASIC);
         assertEquals("[no-agent]", outcomes(res).toString());
     }

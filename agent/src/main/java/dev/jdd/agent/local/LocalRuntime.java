@@ -36,6 +36,7 @@ public final class LocalRuntime implements ContainerRuntime {
     private static final int STDOUT_MAX = 16 << 20;
     private static final int STDERR_MAX = 1 << 20;
     private static final Duration TERM_GRACE = Duration.ofSeconds(2);
+    private static final int NAMES_SHOWN = 10;
     /** Launcher options whose value is the next argument. */
     private static final Set<String> TAKES_VALUE = Set.of("-cp", "-classpath", "--class-path", "-p", "--module-path",
             "--upgrade-module-path", "--add-modules", "--limit-modules", "--add-reads", "--add-exports", "--add-opens",
@@ -77,6 +78,24 @@ public final class LocalRuntime implements ContainerRuntime {
                 .min(Comparator.comparing((ProcessHandle p) -> p.info().startInstant().orElse(java.time.Instant.MAX))
                         .thenComparingLong(ProcessHandle::pid))
                 .map(p -> new Target("pid-" + p.pid(), container + " (pid " + p.pid() + ")", p.pid()));
+    }
+
+    /** Names the JVMs this host runs (at most {@value #NAMES_SHOWN}), so that a wrong container label shows at once. */
+    @Override
+    public String notFound(String namespace, String pod, String container) {
+        if (container.startsWith("pid-")) {
+            return "no process " + container.substring(4) + " on this host (local runtime: pid-N names process N)";
+        }
+        long self = ProcessHandle.current().pid();
+        List<String> seen = ProcessHandle.allProcesses()
+                .filter(p -> p.pid() != self)
+                .flatMap(p -> jvmName(p.pid()).map(name -> name + " (pid " + p.pid() + ")").stream())
+                .toList();
+        String listed = seen.isEmpty() ? "none"
+                : String.join(", ", seen.subList(0, Math.min(NAMES_SHOWN, seen.size())))
+                        + (seen.size() > NAMES_SHOWN ? " and " + (seen.size() - NAMES_SHOWN) + " more" : "");
+        return "no JVM named " + container + " on this host (local runtime: the main class's simple name or the jar's"
+                + " file name without .jar, in lower case, or pid-N); JVMs seen: " + listed;
     }
 
     /** The name a host JVM answers to, from its command line; empty when it is not a JVM or is gone. */
@@ -121,7 +140,12 @@ public final class LocalRuntime implements ContainerRuntime {
             if (TAKES_VALUE.contains(arg)) {
                 i++;
             } else if (!arg.startsWith("-") && !arg.startsWith("@")) {
-                return Optional.of(simpleName(arg.endsWith(".java") ? arg.substring(0, arg.length() - 5) : arg));
+                if (arg.endsWith(".java")) {
+                    // source-file mode: java path/to/Hello.java
+                    String file = Path.of(arg).getFileName().toString();
+                    return Optional.of(lower(file.substring(0, file.length() - 5)));
+                }
+                return Optional.of(simpleName(arg));
             }
         }
         return Optional.empty();

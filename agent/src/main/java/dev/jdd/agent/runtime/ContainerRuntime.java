@@ -21,6 +21,15 @@ public interface ContainerRuntime extends AutoCloseable {
     Optional<Target> find(String namespace, String pod, String container);
 
     /**
+     * Why {@link #find} found nothing, in the words of this runtime's setup, for the {@code not-found} answer and the log.
+     * Best effort: never throws.
+     */
+    default String notFound(String namespace, String pod, String container) {
+        return "no running container " + container + " of pod " + namespace + "/" + pod + " on this node (" + name()
+                + " runtime): check that the alert's node is where the pod runs";
+    }
+
+    /**
      * Copies {@code files} (name to content; all made executable) into a fresh temporary folder inside
      * the target and returns that folder's path as the target sees it.
      *

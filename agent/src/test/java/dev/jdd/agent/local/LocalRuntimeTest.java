@@ -35,6 +35,8 @@ class LocalRuntimeTest {
         assertEquals(Optional.of("app"), LocalRuntime.jvmName(List.of("java", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
                 "--module=com.acme/com.acme.App")));
         assertEquals(Optional.of("hello"), LocalRuntime.jvmName(List.of("java", "Hello.java")));
+        assertEquals(Optional.of("checkoutservice"), LocalRuntime.jvmName(List.of("/usr/lib/jvm/x/bin/java",
+                "scripts/demo/CheckoutService.java")));
         assertEquals(Optional.empty(), LocalRuntime.jvmName(List.of("/bin/sh", "-c", "java Foo")));
         assertEquals(Optional.empty(), LocalRuntime.jvmName(List.of("java", "-version")));
         assertEquals(Optional.empty(), LocalRuntime.jvmName(List.of()));
@@ -53,6 +55,14 @@ class LocalRuntimeTest {
             assertEquals(jvm.pid(), byPid.hostPid());
         }
         assertEquals(Optional.empty(), runtime.find("any", "any", "no-such-jvm-here"));
+        try (HotJvm jvm = HotJvm.start()) {
+            String detail = runtime.notFound("any", "any", "no-such-jvm-here");
+            assertTrue(detail.startsWith("no JVM named no-such-jvm-here on this host"), detail);
+            assertTrue(detail.contains("JVMs seen: ") && detail.contains(" (pid "), "at least our spinner: " + detail);
+            assertTrue(detail.split("\\(pid ").length - 1 <= 10, "at most 10 named: " + detail);
+        }
+        assertEquals("no process 999999999 on this host (local runtime: pid-N names process N)",
+                runtime.notFound("any", "any", "pid-999999999"));
         assertEquals(Optional.empty(), runtime.find("any", "any", "pid-999999999"));
         assertEquals(Optional.empty(), runtime.find("any", "any", "pid-x"));
     }
