@@ -32,6 +32,8 @@ final class CaptureRunner {
     private static final Logger LOG = Logger.getLogger(CaptureRunner.class.getName());
     private static final Pattern ENGINE = Pattern.compile("(?m)^# engine: ([A-Za-z0-9._-]{1,32})\\s*$");
     static final String SCRIPT = "craw.sh";
+    /** craw.sh's exit code when its own time limit ({@code -t}) ran out. */
+    static final int SCRIPT_OUT_OF_TIME = 6;
 
     private final ContainerRuntime runtime;
     private final byte[] script;
@@ -160,13 +162,23 @@ final class CaptureRunner {
 
     private List<String> command(List<String> start, Target target) {
         List<String> command = new ArrayList<>(start);
-        command.addAll(List.of("-n", Integer.toString(threads), "-i", Long.toString(interval.toMillis())));
+        command.addAll(List.of("-n", Integer.toString(threads), "-i", Long.toString(interval.toMillis()),
+                "-t", Long.toString(scriptLimitSeconds(execTimeout, interval))));
         // The local runtime's "container" is a host process: the script is told which one. In a container the
         // script finds the JVM itself.
         if (runtime.name().equals("local")) {
             command.addAll(List.of("-p", Long.toString(target.hostPid())));
         }
         return command;
+    }
+
+    /**
+     * craw.sh's own time limit ({@code -t}): 2 s inside {@code --exec-timeout}, so that the script gives up first,
+     * ends its dump tool, removes its temporary files and says so, before the runtime has to end it. At least the
+     * interval and 1 s, so that a tight {@code --exec-timeout} still lets the script sample.
+     */
+    static long scriptLimitSeconds(Duration execTimeout, Duration interval) {
+        return Math.max((execTimeout.toMillis() - 2000) / 1000, (interval.toMillis() + 999) / 1000 + 1);
     }
 
     /** How {@code what} (craw.sh or the node engine) ended, as a result for the dump file. */
@@ -179,6 +191,13 @@ final class CaptureRunner {
             LOG.warning(log + what + " timed out after " + execTimeout.toMillis() + " ms and was ended");
             return new CaptureResult(CaptureResult.TIMED_OUT, target.id(), dumpEngine, null, clock.instant(), exec.stdout(),
                     exec.stderr(), what + " did not finish within --exec-timeout=" + execTimeout.toMillis() + "ms and was ended");
+        }
+        if (what.equals(SCRIPT) && exec.exitCode() == SCRIPT_OUT_OF_TIME) {
+            String why = what + " gave up at its time limit of " + scriptLimitSeconds(execTimeout, interval) + " s (-t, from --exec-timeout="
+                    + execTimeout.toMillis() + "ms): " + lastLine(exec.stderr());
+            LOG.warning(log + why);
+            return new CaptureResult(CaptureResult.TIMED_OUT, target.id(), dumpEngine, exec.exitCode(), clock.instant(),
+                    exec.stdout(), exec.stderr(), why);
         }
         if (exec.exitCode() != 0) {
             String why = what.equals(SCRIPT) ? what + " exited with " + exec.exitCode() + describe(exec.exitCode())
