@@ -20,13 +20,16 @@ public final class Agent implements AutoCloseable {
     private final ContainerRuntime runtime;
     private final CaptureScheduler scheduler;
     private final WebServer server;
+    private final RetentionTimer retention;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Agent(AgentConfig config, ContainerRuntime runtime, CaptureScheduler scheduler, WebServer server) {
+    private Agent(AgentConfig config, ContainerRuntime runtime, CaptureScheduler scheduler, WebServer server,
+                  RetentionTimer retention) {
         this.config = config;
         this.runtime = runtime;
         this.scheduler = scheduler;
         this.server = server;
+        this.retention = retention;
     }
 
     /** Starts an agent with the craw.sh on the classpath. The agent owns {@code runtime} and closes it. */
@@ -63,7 +66,7 @@ public final class Agent implements AutoCloseable {
         LOG.info("node=" + config.node() + " agent ready on " + config.bind() + ":" + server.port() + ", runtime "
                 + runtime.name() + ", " + config.slots() + " slots, queue " + config.queue() + ", dumps in "
                 + config.dumpDir().toAbsolutePath());
-        return new Agent(config, runtime, scheduler, server);
+        return new Agent(config, runtime, scheduler, server, new RetentionTimer(store, RetentionTimer.PERIOD));
     }
 
     /** craw.sh as the build put it on the classpath (from {@code scripts/craw.sh}). */
@@ -90,6 +93,7 @@ public final class Agent implements AutoCloseable {
             return;
         }
         scheduler.shutdown(config.shutdownGrace());
+        retention.close();
         server.stop();
         runtime.close();
         LOG.info("node=" + config.node() + " agent stopped");

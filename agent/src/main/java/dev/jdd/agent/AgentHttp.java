@@ -146,6 +146,12 @@ final class AgentHttp {
         String id = req.path().pathParameters().first("id").orElse("");
         // Only ids this agent issued reach the file system: the index maps them to paths it built itself.
         Optional<Path> file = store.file(id);
+        Optional<byte[]> unwritten = file.isEmpty() ? store.unwrittenText(id) : Optional.empty();
+        if (unwritten.isPresent()) {
+            res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            res.send(unwritten.get());
+            return;
+        }
         if (file.isEmpty()) {
             String detail = DumpStore.looksLikeId(id) && scheduler.isActive(id)
                     ? "capture " + id + " has not finished yet" : "no capture with that id on this node";

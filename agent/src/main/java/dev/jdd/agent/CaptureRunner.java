@@ -84,6 +84,12 @@ final class CaptureRunner {
                 return captureFromNode(capture, target, "the container has no shell (no /bin/sh in its filesystem)", new byte[0]);
             }
             ExecResult exec = runScript(capture, target);
+            if (exec.exitCode() == 3 && gone(capture)) {
+                // The script found no JVM because the target ended meanwhile: as when a runtime loses the container.
+                LOG.info(log + "the target ended during the capture: " + lastLine(exec.stderr()));
+                return new CaptureResult(CaptureResult.NOT_FOUND, target.id(), null, exec.exitCode(), clock.instant(),
+                        exec.stdout(), exec.stderr(), "the target ended during the capture: " + lastLine(exec.stderr()));
+            }
             String why = engine.equals("auto") ? scriptCannotWork(exec) : null;
             if (why != null) {
                 return captureFromNode(capture, target, why, exec.stderr());
@@ -210,15 +216,19 @@ final class CaptureRunner {
         return new CaptureResult(CaptureResult.OK, target.id(), dumpEngine, 0, clock.instant(), exec.stdout(), exec.stderr(), null);
     }
 
+    /** Whether the target is no longer running (false when the runtime cannot tell). */
+    private boolean gone(Capture capture) {
+        try {
+            return runtime.find(capture.namespace, capture.pod, capture.container).isEmpty();
+        } catch (RuntimeUnavailableException e) {
+            return false;
+        }
+    }
+
     /** The runtime failed mid-capture: not-found when the container went away meanwhile, else error. */
     private CaptureResult lost(Capture capture, Target target, RuntimeUnavailableException e) {
         String log = capture.log(node);
-        boolean gone;
-        try {
-            gone = runtime.find(capture.namespace, capture.pod, capture.container).isEmpty();
-        } catch (RuntimeUnavailableException again) {
-            gone = false;
-        }
+        boolean gone = gone(capture);
         LOG.warning(log + (gone ? "container went away during the capture: " : "runtime error: ") + e.getMessage());
         return CaptureResult.without(gone ? CaptureResult.NOT_FOUND : CaptureResult.ERROR, target.id(),
                 (gone ? "the container went away during the capture: " : runtime.name() + ": ") + e.getMessage(),

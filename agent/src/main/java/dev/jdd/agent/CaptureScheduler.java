@@ -53,6 +53,7 @@ public final class CaptureScheduler {
     private final Duration cooldown;
     private final SecureRandom random = new SecureRandom();
     private final ExecutorService workers;
+    private final CaptureJournal journal;
 
     // Guarded by this.
     private final Map<String, Capture> active = new HashMap<>();
@@ -76,6 +77,8 @@ public final class CaptureScheduler {
         this.queueCapacity = config.queue();
         this.cooldown = config.cooldown();
         this.workers = Executors.newCachedThreadPool(Thread.ofPlatform().name("capture-", 1).factory());
+        this.journal = new CaptureJournal(store.root(), node);
+        journal.recover(store, clock);
         restoreCooldowns();
     }
 
@@ -152,6 +155,7 @@ public final class CaptureScheduler {
                 queue.addLast(capture);
             }
         }
+        journal.admitted(capture);
         LOG.info(capture.log(node) + (runNow ? "accepted" : "accepted, queued") + " (container " + target.get().name() + ")");
         if (runNow) {
             dispatch(capture);
@@ -211,20 +215,40 @@ public final class CaptureScheduler {
         }
         // Shutdown may have interrupted us; the file must still be written (NIO file writes refuse interrupted threads).
         Thread.interrupted();
-        record(capture, result, Duration.between(started, clock.instant()));
-        finished(capture, result.reachedContainer());
+        boolean written = record(capture, result, Duration.between(started, clock.instant()));
+        finished(capture, written && result.reachedContainer());
     }
 
-    private void record(Capture capture, CaptureResult result, Duration took) {
+    /**
+     * Writes the capture's dump once. When it cannot be written (disk full), the capture is kept in memory as
+     * {@code error} with the reason, counted as such, and the caller sets no cooldown: a retry can capture again.
+     * Returns whether the dump is on disk.
+     */
+    private boolean record(Capture capture, CaptureResult result, Duration took) {
         if (!capture.claimRecord()) {
-            return;
+            return false;
         }
+        boolean written;
+        String outcome = result.outcome();
         try {
             store.write(capture, result);
+            written = true;
         } catch (IOException | RuntimeException e) {
-            LOG.log(Level.SEVERE, capture.log(node) + "cannot write the dump: " + e, e);
+            written = false;
+            outcome = CaptureResult.ERROR;
+            String why = "the dump could not be written: " + (e.getMessage() == null ? e.toString() : e.getMessage())
+                    + (result.error() == null ? "" : "; the capture itself: " + result.outcome() + ", " + result.error());
+            if (e instanceof IOException) {
+                LOG.severe(capture.log(node) + why);
+            } else {
+                LOG.log(Level.SEVERE, capture.log(node) + why, e);
+            }
+            store.recordUnwritten(capture, new CaptureResult(CaptureResult.ERROR, result.containerId(), result.engine(),
+                    result.exitCode(), result.end(), new byte[0], new byte[0], why));
         }
-        metrics.captured(result.outcome(), took);
+        journal.recorded(capture);
+        metrics.captured(outcome, took);
+        return written;
     }
 
     /** Gives the slot back (to the next queued capture, if any) once the file is written. */
