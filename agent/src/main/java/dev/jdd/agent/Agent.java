@@ -1,6 +1,7 @@
 package dev.jdd.agent;
 
 import dev.jdd.agent.runtime.ContainerRuntime;
+import dev.jdd.common.HttpLimits;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,7 +50,7 @@ public final class Agent implements AutoCloseable {
         AgentMetrics metrics = new AgentMetrics();
         CaptureRunner runner = new CaptureRunner(runtime, script, config, clock);
         CaptureScheduler scheduler = new CaptureScheduler(config, runtime, runner, store, metrics, clock);
-        WebServer server = WebServer.builder()
+        WebServer server = HttpLimits.apply(WebServer.builder(), 2 * AgentConfig.MAX_BODY_BYTES)
                 .host(config.bind())
                 .port(config.port())
                 // Our own shutdown hook stops the server last, after the captures are recorded.

@@ -2,6 +2,7 @@ package dev.jdd.agent;
 
 import dev.jdd.common.Admission;
 import dev.jdd.common.CaptureInfo;
+import dev.jdd.common.HttpLimits;
 import dev.jdd.common.CaptureRequest;
 import dev.jdd.common.JsonValues;
 import dev.jdd.common.Names;
@@ -81,6 +82,8 @@ final class AgentHttp {
         } catch (BadRequest e) {
             metrics.admitted(Outcome.INVALID);
             answer = Admission.invalid(e.getMessage());
+            // The rest of a bad body (one that trickles in forever, say) is not read: the connection ends.
+            res.header(HeaderNames.CONNECTION, "close");
         }
         json(res, Status.create(answer.httpStatus()), answer.toJson());
     }
@@ -93,7 +96,7 @@ final class AgentHttp {
         }
         byte[] body;
         try (InputStream in = req.content().inputStream()) {
-            body = in.readNBytes((int) AgentConfig.MAX_BODY_BYTES + 1);
+            body = HttpLimits.readBody(in, AgentConfig.MAX_BODY_BYTES);
         } catch (IOException | UncheckedIOException e) {
             throw new BadRequest("cannot read the body: " + e.getMessage());
         }

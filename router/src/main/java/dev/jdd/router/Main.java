@@ -1,5 +1,6 @@
 package dev.jdd.router;
 
+import dev.jdd.common.HttpLimits;
 import dev.jdd.common.ConfigException;
 import dev.jdd.common.Flags;
 import dev.jdd.common.OneLineLogging;
@@ -29,6 +30,15 @@ public final class Main {
         }
     }
 
+    /** The router's HTTP server, with the bounds on slow and unfinished requests; shared by main and the tests. */
+    static io.helidon.webserver.WebServerConfig.Builder server(RouterConfig config, Components components) {
+        // Twice --max-body: the router's own check answers 413 with its message up to there.
+        return HttpLimits.apply(WebServer.builder(), 2 * config.maxBody())
+                .host(config.bind())
+                .port(config.port())
+                .routing(r -> routing(r, components));
+    }
+
     public static void main(String[] args) {
         OneLineLogging.install();
         RouterConfig config;
@@ -43,12 +53,7 @@ public final class Main {
         }
         KubernetesClient kubernetes = config.hasStaticAgents() ? null : new KubernetesClientBuilder().build();
         Components components = wire(config, kubernetes);
-        WebServer server = WebServer.builder()
-                .host(config.bind())
-                .port(config.port())
-                .routing(r -> routing(r, components))
-                .build()
-                .start();
+        WebServer server = server(config, components).build().start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop();
             components.close();
