@@ -72,6 +72,11 @@ public final class Main {
             LOG.warning("no webhook authentication configured (--webhook-user/--webhook-password, --webhook-bearer or"
                     + " --webhook-hmac-secret): anyone who reaches this port can trigger captures");
         }
+        if (config.webhookHmacSecret() != null && config.webhookUser() == null && config.webhookBearer() == null
+                && config.readToken() == null) {
+            LOG.warning("only --webhook-hmac-secret is set: /captures needs credentials and an HMAC cannot sign a GET;"
+                    + " set --read-token to read the captures");
+        }
         if (config.token() == null) {
             LOG.warning("no --token: agents will refuse the router's calls unless they run with --insecure");
         }

@@ -33,7 +33,8 @@ public record RouterConfig(
         Map<String, URI> staticAgents,
         String agentNamespace,
         String agentSelector,
-        int agentPort) {
+        int agentPort,
+        String readToken) {
 
     /** Which alert labels name the namespace, pod, container and node. */
     public record LabelNames(String namespace, String pod, String container, String node) {
@@ -70,7 +71,8 @@ public record RouterConfig(
                 parseAgents(flags.optional("agents").orElse("")),
                 flags.string("agent-namespace", "jdd"),
                 flags.string("agent-selector", "app.kubernetes.io/name=jdd-agent"),
-                flags.integer("agent-port", 8081, 1, 65535));
+                flags.integer("agent-port", 8081, 1, 65535),
+                flags.optional("read-token").orElse(null));
         if (!Names.isLabel(config.agentNamespace)) {
             throw new ConfigException("--agent-namespace=" + config.agentNamespace + ": not a Kubernetes namespace name");
         }
@@ -83,6 +85,11 @@ public record RouterConfig(
 
     public boolean hasWebhookAuth() {
         return webhookUser != null || webhookBearer != null || webhookHmacSecret != null;
+    }
+
+    /** Whether {@code /captures} is open to anyone: only when no credential at all is configured. */
+    public boolean readsOpen() {
+        return !hasWebhookAuth() && readToken == null;
     }
 
     private static String labelFlag(Flags flags, String name, String defaultValue) {
