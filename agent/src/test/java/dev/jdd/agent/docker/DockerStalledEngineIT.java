@@ -68,7 +68,23 @@ class DockerStalledEngineIT {
             } finally {
                 signal(engine.pid(), "CONT");
             }
+            // Once the engine answers again, the capture's thread gets its exec back and removes the copied folder.
+            String left = copiedFolders(engine, pod);
+            for (int i = 0; i < 120 && !left.isEmpty(); i++) {
+                Thread.sleep(500);
+                left = copiedFolders(engine, pod);
+            }
+            assertEquals("", left, "the copy of craw.sh is removed from the container once the engine answers");
         }
+    }
+
+    /** The agent's folders (.jdd-*) in the container's /tmp and /, through the engine's CLI. */
+    private static String copiedFolders(PrivateDockerd engine, TestPods.Pod pod) throws Exception {
+        Process p = new ProcessBuilder("docker", "-H", engine.host().toString(), "exec", pod.appId(), "sh", "-c",
+                "ls -a /tmp / | grep '^\\.jdd-' || true").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), out);
+        return out;
     }
 
     private static void signal(long pid, String signal) throws Exception {
