@@ -1,23 +1,27 @@
 #!/bin/sh
 # craw.sh: rank a JVM's threads by the CPU they burn over a short interval, with their stacks.
 #
-#   sh craw.sh [-n COUNT] [-i INTERVAL_MS] [-p PID] [-e auto|jcmd|jstack|arthas] [-a]
+#   sh craw.sh [-n COUNT] [-i INTERVAL_MS] [-p PID] [-e auto|jcmd|jstack|arthas] [-a] [-t SECONDS] [-d FRAMES]
+#
+# -t: the whole run's time limit (default: the interval + 19 s); -d: frames kept per ranked thread (default 256),
+# the rest summed up in one "... N more frames" line (the -a full dump is never cut).
 #
 # POSIX sh (dash, busybox ash); needs only /proc, sleep, sort, head and a thread dump tool:
 # jcmd or jstack (on PATH, under JAVA_HOME or beside the target's java), else Arthas in ./arthas/.
 # Output format 1 on stdout; diagnostics on stderr, one line each.
-# Exit codes: 0 ok, 2 bad usage, 3 no JVM found, 4 no tool that can dump threads, 5 dump failed.
+# Exit codes: 0 ok, 2 bad usage, 3 no JVM found, 4 no tool that can dump threads, 5 dump failed,
+# 6 out of time: the run, or the dump tool in what was left of it, did not end within the time limit (-t).
 # Also runs from stdin (sh -s -- -n 50) when it cannot be copied to a file; Arthas is then unavailable.
 
 # shellcheck disable=SC2317 # functions run from traps and from command substitutions
 
 usage() {
-  echo "usage: craw.sh [-n COUNT] [-i INTERVAL_MS] [-p PID] [-e auto|jcmd|jstack|arthas] [-a]" >&2
+  echo "usage: craw.sh [-n COUNT] [-i INTERVAL_MS] [-p PID] [-e auto|jcmd|jstack|arthas] [-a] [-t SECONDS] [-d FRAMES]" >&2
   exit 2
 }
 
 say() {
-  echo "craw: $*" >&2
+  printf 'craw: %s\n' "$*" >&2
 }
 
 # Signals and cleanup come first, so that a signal at any point after this ends every child.
@@ -75,8 +79,8 @@ on_deadline() {
   end_children
   cleanup
   wait
-  say "gave up: the run did not end within $deadline_s s"
-  exit 5
+  say "gave up: the run did not end within its time limit of $deadline_s s (-t)"
+  exit 6
 }
 
 tmp_dir=
@@ -105,7 +109,9 @@ pid=
 engine=auto
 engine_chosen=
 append_dump=0
-while getopts n:i:p:e:ah opt; do
+deadline_s=
+max_frames=256
+while getopts n:i:p:e:at:d:h opt; do
   case $opt in
     n) in_range "$OPTARG" 1 100000 || { say "-n wants a count from 1 to 100000, not '$OPTARG'"; usage; }
        count=$OPTARG ;;
@@ -118,7 +124,11 @@ while getopts n:i:p:e:ah opt; do
          *) say "-e wants auto, jcmd, jstack or arthas, not '$OPTARG'"; usage ;;
        esac ;;
     a) append_dump=1 ;;
-    h) echo "usage: craw.sh [-n COUNT] [-i INTERVAL_MS] [-p PID] [-e auto|jcmd|jstack|arthas] [-a]"; exit 0 ;;
+    t) in_range "$OPTARG" 1 86400 || { say "-t wants seconds from 1 to 86400, not '$OPTARG'"; usage; }
+       deadline_s=$OPTARG ;;
+    d) in_range "$OPTARG" 1 100000 || { say "-d wants a frame count from 1 to 100000, not '$OPTARG'"; usage; }
+       max_frames=$OPTARG ;;
+    h) echo "usage: craw.sh [-n COUNT] [-i INTERVAL_MS] [-p PID] [-e auto|jcmd|jstack|arthas] [-a] [-t SECONDS] [-d FRAMES]"; exit 0 ;;
     *) usage ;;
   esac
 done
@@ -308,17 +318,17 @@ java_bin_dir() {
       *) exe= ;;
     esac
   fi
-  [ -n "$exe" ] && echo "${exe%/*}"
+  [ -n "$exe" ] && printf '%s\n' "${exe%/*}"
 }
 
 # Path of tool $1 (jcmd, jstack, java): beside the target's java, under JAVA_HOME, on PATH.
 find_tool() {
   for cand in ${bin_dir:+"$bin_dir/$1" "$bin_dir/../../bin/$1"} ${JAVA_HOME:+"$JAVA_HOME/bin/$1"}; do
-    [ -x "$cand" ] && [ -f "$cand" ] && { echo "$cand"; return 0; }
+    [ -x "$cand" ] && [ -f "$cand" ] && { printf '%s\n' "$cand"; return 0; }
   done
   cand=$(command -v "$1" 2>/dev/null) || return 1
   case $cand in
-    /*) [ -x "$cand" ] && echo "$cand" ;;
+    /*) [ -x "$cand" ] && printf '%s\n' "$cand" ;;
     *) return 1 ;;
   esac
 }
@@ -344,8 +354,10 @@ take_dump() {
   case $dump in
     *'Full thread dump'*) [ "$rc" -eq 0 ] && return 0 ;;
   esac
+  fail_code=5
   if [ "$rc" -gt 128 ]; then
-    fail="$engine did not answer within $dump_secs s"
+    fail="$engine did not answer within $dump_secs s (what was left of the time limit of $deadline_s s, -t)"
+    fail_code=6
   else
     fail=$(trap 'wait 2>/dev/null; exit 143' TERM && printf '%s\n' "$dump" | grep -i -m 1 -e exception -e error -e denied -e 'not found' -e unable)
     [ -n "$fail" ] || fail=$(trap 'wait 2>/dev/null; exit 143' TERM && printf '%s\n' "$dump" | grep -v '^[[:space:]]*$' | tail -n 1)
@@ -391,7 +403,7 @@ attach_java() {
     if [ -r "$release" ] && grep -q '^MODULES=' "$release" && ! grep -q 'jdk\.attach' "$release"; then
       continue
     fi
-    echo "$cand"
+    printf '%s\n' "$cand"
     return 0
   done
   return 1
@@ -455,7 +467,7 @@ arthas_dump() {
       return 0 ;;
   esac
   reason=$(printf '%s\n' "$out" | grep -i -m 1 -e 'error' -e 'exception' -e 'fail')
-  echo "${reason:-no thread dump from Arthas (exit $rc)}"
+  printf '%s\n' "${reason:-no thread dump from Arthas (exit $rc)}"
   [ "$rc" -ne 0 ] || rc=1
   return "$rc"
 }
@@ -473,6 +485,7 @@ stat_uid() {
 index_dump() {
   nid=
   block=
+  more=0
   set -f
   IFS=$nl
   for line in $dump; do
@@ -481,11 +494,19 @@ index_dump() {
         keep_block
         native_id "$line"
         case $ranked_tids in
-          *" $nid "*) block=$line ;;
+          *" $nid "*) block=$line frames=0 more=0 ;;
           *) nid= ;;
         esac ;;
       [[:space:]]*)
-        [ -z "$nid" ] || block="$block$nl$line" ;;
+        [ -n "$nid" ] || continue
+        case ${line#"${line%%[![:space:]]*}"} in
+          'at '*) frames=$((frames + 1)) ;;
+        esac
+        if [ "$frames" -le "$max_frames" ]; then
+          block="$block$nl$line"
+        else
+          case ${line#"${line%%[![:space:]]*}"} in 'at '*) more=$((more + 1)) ;; esac
+        fi ;;
       *)
         keep_block
         nid= ;;
@@ -511,6 +532,7 @@ native_id() {
 
 keep_block() {
   [ -n "$nid" ] || return 0
+  [ "$more" -eq 0 ] || block="$block$nl	... $more more frames"
   eval "block_$nid=\$block"
   state=${block#*java.lang.Thread.State: }
   if [ "$state" = "$block" ]; then
@@ -553,7 +575,7 @@ choose_engine() {
 
 work() {
   run_start_cs=$(now_cs)
-  budget_cs=$((((interval_ms + 999) / 1000 + 18) * 100))
+  budget_cs=$(((deadline_s - 1) * 100))
   # Temporary folder: the tools' working directory and HOME. Without one, data stays in memory.
   work_dir=/
   if [ -n "$tmp_dir" ]; then
@@ -636,11 +658,11 @@ work() {
     shift 2
   done
 
-  # The dump gets what is left of interval + 18 s (the main shell gives up at interval + 19 s).
+  # The dump gets what is left of the time limit less 1 s (the main shell gives up at the limit).
   dump_secs=$(((run_start_cs + budget_cs - $(now_cs)) / 100))
-  [ "$dump_secs" -ge 3 ] || dump_secs=3
+  [ "$dump_secs" -ge 1 ] || dump_secs=1
   [ -n "$engine_chosen" ] || choose_engine
-  take_dump || { say "$fail"; exit 5; }
+  take_dump || { say "$fail"; exit "$fail_code"; }
   index_dump
 
   echo "# jdd-capture: 1"
@@ -657,12 +679,14 @@ work() {
     tenths=$(((ticks * 200000 + divisor) / (2 * divisor)))
     eval "block=\${block_$tid-} state=\${state_$tid-}"
     if [ -n "$block" ]; then
-      name=${block#\"}
+      name=${block%%"$nl"*}
+      name=${name#\"}
       name=${name%\"*}
     else
       { read -r name <"/proc/$pid/task/$tid/comm"; } 2>/dev/null || name=
     fi
-    echo "#$rank cpu=$((tenths / 10)).$((tenths % 10))% tid=$tid \"$name\"${state:+ $state}"
+    # printf, not echo: dash's echo would interpret backslashes in the thread's name.
+    printf '#%s cpu=%s.%s%% tid=%s "%s"%s\n' "$rank" "$((tenths / 10))" "$((tenths % 10))" "$tid" "$name" "${state:+ $state}"
     [ -z "$block" ] || printf '%s\n' "$block"
     echo
   done
@@ -687,7 +711,7 @@ for base in "${TMPDIR:-/tmp}" /tmp /dev/shm /var/tmp; do
 done
 [ -n "$tmp_dir" ] || say "no writable temporary folder; keeping everything in memory"
 
-deadline_s=$(((interval_ms + 999) / 1000 + 19))
+[ -n "$deadline_s" ] || deadline_s=$(((interval_ms + 999) / 1000 + 19))
 # A TERM from end_children: reap the children (TERMed too) so that none is left a zombie, then end.
 (trap 'wait 2>/dev/null; exit 143' TERM && work) &
 worker=$!

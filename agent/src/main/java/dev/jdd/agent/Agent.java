@@ -1,6 +1,7 @@
 package dev.jdd.agent;
 
 import dev.jdd.agent.runtime.ContainerRuntime;
+import dev.jdd.common.HttpLimits;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,13 +21,16 @@ public final class Agent implements AutoCloseable {
     private final ContainerRuntime runtime;
     private final CaptureScheduler scheduler;
     private final WebServer server;
+    private final RetentionTimer retention;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Agent(AgentConfig config, ContainerRuntime runtime, CaptureScheduler scheduler, WebServer server) {
+    private Agent(AgentConfig config, ContainerRuntime runtime, CaptureScheduler scheduler, WebServer server,
+                  RetentionTimer retention) {
         this.config = config;
         this.runtime = runtime;
         this.scheduler = scheduler;
         this.server = server;
+        this.retention = retention;
     }
 
     /** Starts an agent with the craw.sh on the classpath. The agent owns {@code runtime} and closes it. */
@@ -46,7 +50,7 @@ public final class Agent implements AutoCloseable {
         AgentMetrics metrics = new AgentMetrics();
         CaptureRunner runner = new CaptureRunner(runtime, script, config, clock);
         CaptureScheduler scheduler = new CaptureScheduler(config, runtime, runner, store, metrics, clock);
-        WebServer server = WebServer.builder()
+        WebServer server = HttpLimits.apply(WebServer.builder(), 2 * AgentConfig.MAX_BODY_BYTES)
                 .host(config.bind())
                 .port(config.port())
                 // Our own shutdown hook stops the server last, after the captures are recorded.
@@ -63,7 +67,7 @@ public final class Agent implements AutoCloseable {
         LOG.info("node=" + config.node() + " agent ready on " + config.bind() + ":" + server.port() + ", runtime "
                 + runtime.name() + ", " + config.slots() + " slots, queue " + config.queue() + ", dumps in "
                 + config.dumpDir().toAbsolutePath());
-        return new Agent(config, runtime, scheduler, server);
+        return new Agent(config, runtime, scheduler, server, new RetentionTimer(store, RetentionTimer.PERIOD));
     }
 
     /** craw.sh as the build put it on the classpath (from {@code scripts/craw.sh}). */
@@ -90,6 +94,7 @@ public final class Agent implements AutoCloseable {
             return;
         }
         scheduler.shutdown(config.shutdownGrace());
+        retention.close();
         server.stop();
         runtime.close();
         LOG.info("node=" + config.node() + " agent stopped");

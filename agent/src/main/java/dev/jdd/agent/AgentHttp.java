@@ -2,6 +2,7 @@ package dev.jdd.agent;
 
 import dev.jdd.common.Admission;
 import dev.jdd.common.CaptureInfo;
+import dev.jdd.common.HttpLimits;
 import dev.jdd.common.CaptureRequest;
 import dev.jdd.common.JsonValues;
 import dev.jdd.common.Names;
@@ -83,6 +84,8 @@ final class AgentHttp {
         } catch (BadRequest e) {
             metrics.admitted(Outcome.INVALID);
             answer = Admission.invalid(e.getMessage());
+            // The rest of a bad body (one that trickles in forever, say) is not read: the connection ends.
+            res.header(HeaderNames.CONNECTION, "close");
         }
         json(res, Status.create(answer.httpStatus()), answer.toJson());
     }
@@ -95,7 +98,7 @@ final class AgentHttp {
         }
         byte[] body;
         try (InputStream in = req.content().inputStream()) {
-            body = in.readNBytes((int) AgentConfig.MAX_BODY_BYTES + 1);
+            body = HttpLimits.readBody(in, AgentConfig.MAX_BODY_BYTES);
         } catch (IOException | UncheckedIOException e) {
             throw new BadRequest("cannot read the body: " + e.getMessage());
         }
@@ -148,6 +151,12 @@ final class AgentHttp {
         String id = req.path().pathParameters().first("id").orElse("");
         // Only ids this agent issued reach the file system: the index maps them to paths it built itself.
         Optional<Path> file = store.file(id);
+        Optional<byte[]> unwritten = file.isEmpty() ? store.unwrittenText(id) : Optional.empty();
+        if (unwritten.isPresent()) {
+            res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            res.send(unwritten.get());
+            return;
+        }
         if (file.isEmpty()) {
             String detail = DumpStore.looksLikeId(id) && scheduler.isActive(id)
                     ? "capture " + id + " has not finished yet" : "no capture with that id on this node";

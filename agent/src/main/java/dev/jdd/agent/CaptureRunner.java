@@ -32,6 +32,8 @@ final class CaptureRunner {
     private static final Logger LOG = Logger.getLogger(CaptureRunner.class.getName());
     private static final Pattern ENGINE = Pattern.compile("(?m)^# engine: ([A-Za-z0-9._-]{1,32})\\s*$");
     static final String SCRIPT = "craw.sh";
+    /** craw.sh's exit code when its own time limit ({@code -t}) ran out. */
+    static final int SCRIPT_OUT_OF_TIME = 6;
 
     private final ContainerRuntime runtime;
     private final byte[] script;
@@ -82,6 +84,12 @@ final class CaptureRunner {
                 return captureFromNode(capture, target, "the container has no shell (no /bin/sh in its filesystem)", new byte[0]);
             }
             ExecResult exec = runScript(capture, target);
+            if (exec.exitCode() == 3 && gone(capture)) {
+                // The script found no JVM because the target ended meanwhile: as when a runtime loses the container.
+                LOG.info(log + "the target ended during the capture: " + lastLine(exec.stderr()));
+                return new CaptureResult(CaptureResult.NOT_FOUND, target.id(), null, exec.exitCode(), clock.instant(),
+                        exec.stdout(), exec.stderr(), "the target ended during the capture: " + lastLine(exec.stderr()));
+            }
             String why = engine.equals("auto") ? scriptCannotWork(exec) : null;
             if (why != null) {
                 return captureFromNode(capture, target, why, exec.stderr());
@@ -160,13 +168,23 @@ final class CaptureRunner {
 
     private List<String> command(List<String> start, Target target) {
         List<String> command = new ArrayList<>(start);
-        command.addAll(List.of("-n", Integer.toString(threads), "-i", Long.toString(interval.toMillis())));
+        command.addAll(List.of("-n", Integer.toString(threads), "-i", Long.toString(interval.toMillis()),
+                "-t", Long.toString(scriptLimitSeconds(execTimeout, interval))));
         // The local runtime's "container" is a host process: the script is told which one. In a container the
         // script finds the JVM itself.
         if (runtime.name().equals("local")) {
             command.addAll(List.of("-p", Long.toString(target.hostPid())));
         }
         return command;
+    }
+
+    /**
+     * craw.sh's own time limit ({@code -t}): 2 s inside {@code --exec-timeout}, so that the script gives up first,
+     * ends its dump tool, removes its temporary files and says so, before the runtime has to end it. At least the
+     * interval and 1 s, so that a tight {@code --exec-timeout} still lets the script sample.
+     */
+    static long scriptLimitSeconds(Duration execTimeout, Duration interval) {
+        return Math.max((execTimeout.toMillis() - 2000) / 1000, (interval.toMillis() + 999) / 1000 + 1);
     }
 
     /** How {@code what} (craw.sh or the node engine) ended, as a result for the dump file. */
@@ -180,6 +198,13 @@ final class CaptureRunner {
             return new CaptureResult(CaptureResult.TIMED_OUT, target.id(), dumpEngine, null, clock.instant(), exec.stdout(),
                     exec.stderr(), what + " did not finish within --exec-timeout=" + execTimeout.toMillis() + "ms and was ended");
         }
+        if (what.equals(SCRIPT) && exec.exitCode() == SCRIPT_OUT_OF_TIME) {
+            String why = what + " gave up at its time limit of " + scriptLimitSeconds(execTimeout, interval) + " s (-t, from --exec-timeout="
+                    + execTimeout.toMillis() + "ms): " + lastLine(exec.stderr());
+            LOG.warning(log + why);
+            return new CaptureResult(CaptureResult.TIMED_OUT, target.id(), dumpEngine, exec.exitCode(), clock.instant(),
+                    exec.stdout(), exec.stderr(), why);
+        }
         if (exec.exitCode() != 0) {
             String why = what.equals(SCRIPT) ? what + " exited with " + exec.exitCode() + describe(exec.exitCode())
                     : what + " failed with exit code " + exec.exitCode() + describe(exec.exitCode()) + ": " + lastLine(exec.stderr());
@@ -191,15 +216,19 @@ final class CaptureRunner {
         return new CaptureResult(CaptureResult.OK, target.id(), dumpEngine, 0, clock.instant(), exec.stdout(), exec.stderr(), null);
     }
 
+    /** Whether the target is no longer running (false when the runtime cannot tell). */
+    private boolean gone(Capture capture) {
+        try {
+            return runtime.find(capture.namespace, capture.pod, capture.container).isEmpty();
+        } catch (RuntimeUnavailableException e) {
+            return false;
+        }
+    }
+
     /** The runtime failed mid-capture: not-found when the container went away meanwhile, else error. */
     private CaptureResult lost(Capture capture, Target target, RuntimeUnavailableException e) {
         String log = capture.log(node);
-        boolean gone;
-        try {
-            gone = runtime.find(capture.namespace, capture.pod, capture.container).isEmpty();
-        } catch (RuntimeUnavailableException again) {
-            gone = false;
-        }
+        boolean gone = gone(capture);
         LOG.warning(log + (gone ? "container went away during the capture: " : "runtime error: ") + e.getMessage());
         return CaptureResult.without(gone ? CaptureResult.NOT_FOUND : CaptureResult.ERROR, target.id(),
                 (gone ? "the container went away during the capture: " : runtime.name() + ": ") + e.getMessage(),

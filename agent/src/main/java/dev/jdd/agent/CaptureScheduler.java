@@ -23,7 +23,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +46,10 @@ public final class CaptureScheduler {
     private static final Logger LOG = Logger.getLogger(CaptureScheduler.class.getName());
     /** How long stopped captures get, after the grace period and an interrupt, to write their files. */
     private static final Duration AFTER_INTERRUPT = Duration.ofSeconds(10);
+    /** Past --exec-timeout, how long a capture may take to end (the runtime ending the script, the file) before the watchdog ends it. */
+    static final Duration DEADLINE_MARGIN = Duration.ofSeconds(5);
+    /** How long admission waits for the runtime to find the container before answering error. */
+    static final Duration FIND_BOUND = Duration.ofSeconds(2);
 
     private final ContainerRuntime runtime;
     private final CaptureRunner runner;
@@ -53,6 +62,12 @@ public final class CaptureScheduler {
     private final Duration cooldown;
     private final SecureRandom random = new SecureRandom();
     private final ExecutorService workers;
+    private final CaptureJournal journal;
+    private final Duration deadline;
+    private final ScheduledExecutorService watchdog =
+            Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("capture-watchdog").daemon().factory());
+    /** Runtime lookups at admission, each on its own virtual thread, so that a stalled runtime holds none of ours. */
+    private final ExecutorService lookups = Executors.newVirtualThreadPerTaskExecutor();
 
     // Guarded by this.
     private final Map<String, Capture> active = new HashMap<>();
@@ -76,6 +91,9 @@ public final class CaptureScheduler {
         this.queueCapacity = config.queue();
         this.cooldown = config.cooldown();
         this.workers = Executors.newCachedThreadPool(Thread.ofPlatform().name("capture-", 1).factory());
+        this.journal = new CaptureJournal(store.root(), node);
+        this.deadline = config.execTimeout().plus(DEADLINE_MARGIN);
+        journal.recover(store, clock);
         restoreCooldowns();
     }
 
@@ -130,7 +148,12 @@ public final class CaptureScheduler {
         // Asked outside the lock: a slow runtime must not hold up other admissions. Everything is checked again below.
         Optional<Target> target;
         try {
-            target = runtime.find(request.namespace(), request.pod(), request.container());
+            target = find(request);
+        } catch (TimeoutException e) {
+            LOG.warning("node=" + node + " target=" + key + ": runtime " + runtime.name() + " did not answer within "
+                    + FIND_BOUND.toMillis() + " ms");
+            return new Admission(Outcome.ERROR, null, runtime.name() + ": the runtime did not answer within "
+                    + FIND_BOUND.toMillis() + " ms");
         } catch (RuntimeUnavailableException e) {
             LOG.warning("node=" + node + " target=" + key + ": runtime " + runtime.name() + " unavailable: " + e.getMessage());
             return new Admission(Outcome.ERROR, null, runtime.name() + ": " + e.getMessage());
@@ -165,11 +188,32 @@ public final class CaptureScheduler {
                 queue.addLast(capture);
             }
         }
+        journal.admitted(capture);
         LOG.info(capture.log(node) + (runNow ? "accepted" : "accepted, queued") + " (container " + target.get().name() + ")");
         if (runNow) {
             dispatch(capture);
         }
         return Admission.of(Outcome.ACCEPTED, capture.id);
+    }
+
+    /** The runtime's lookup, bounded by {@link #FIND_BOUND}; runtime exceptions come through unchanged. */
+    private Optional<Target> find(CaptureRequest request) throws TimeoutException {
+        Future<Optional<Target>> lookup = lookups.submit(() -> runtime.find(request.namespace(), request.pod(), request.container()));
+        try {
+            return lookup.get(FIND_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            lookup.cancel(true);
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            lookup.cancel(true);
+            throw new RuntimeUnavailableException("interrupted while asking the runtime");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /** The answers that need no runtime call, in order. Caller holds the lock. */
@@ -213,8 +257,11 @@ public final class CaptureScheduler {
     }
 
     private void runCapture(Capture capture) {
+        // A pooled thread may carry an interrupt the watchdog aimed at its previous capture.
+        Thread.interrupted();
         capture.runOn(Thread.currentThread());
         Instant started = clock.instant();
+        ScheduledFuture<?> overdue = watchdog.schedule(() -> overdue(capture, started), deadline.toMillis(), TimeUnit.MILLISECONDS);
         CaptureResult result;
         try {
             result = runner.run(capture);
@@ -224,20 +271,65 @@ public final class CaptureScheduler {
         }
         // Shutdown may have interrupted us; the file must still be written (NIO file writes refuse interrupted threads).
         Thread.interrupted();
-        record(capture, result, Duration.between(started, clock.instant()));
-        finished(capture, result.reachedContainer());
+        overdue.cancel(false);
+        boolean written = record(capture, result, Duration.between(started, clock.instant()));
+        finished(capture, written && result.reachedContainer());
     }
 
-    private void record(Capture capture, CaptureResult result, Duration took) {
+    /**
+     * The capture did not end within --exec-timeout + {@link #DEADLINE_MARGIN}: the runtime stalls (it neither ends
+     * the script nor answers). Records it as timed out, frees its slot at once (no cooldown: nothing was captured),
+     * and interrupts its thread, which ends when the runtime lets it; what it returns then is not recorded again.
+     */
+    private void overdue(Capture capture, Instant started) {
         if (!capture.claimRecord()) {
             return;
         }
+        String why = "the capture did not end within --exec-timeout=" + deadline.minus(DEADLINE_MARGIN).toMillis()
+                + "ms + " + DEADLINE_MARGIN.toSeconds() + " s: the runtime " + runtime.name()
+                + " did not end it (it does not answer); its slot was freed, the script may still run in the target";
+        LOG.warning(capture.log(node) + why);
+        writeRecord(capture, CaptureResult.without(CaptureResult.TIMED_OUT, null, why, clock.instant()),
+                Duration.between(started, clock.instant()));
+        Thread worker = capture.worker();
+        if (worker != null) {
+            worker.interrupt();
+        }
+        finished(capture, false);
+    }
+
+    /**
+     * Writes the capture's dump once. When it cannot be written (disk full), the capture is kept in memory as
+     * {@code error} with the reason, counted as such, and the caller sets no cooldown: a retry can capture again.
+     * Returns whether the dump is on disk.
+     */
+    private boolean record(Capture capture, CaptureResult result, Duration took) {
+        return capture.claimRecord() && writeRecord(capture, result, took);
+    }
+
+    /** {@link #record} for the one who claimed the capture's record. */
+    private boolean writeRecord(Capture capture, CaptureResult result, Duration took) {
+        boolean written;
+        String outcome = result.outcome();
         try {
             store.write(capture, result);
+            written = true;
         } catch (IOException | RuntimeException e) {
-            LOG.log(Level.SEVERE, capture.log(node) + "cannot write the dump: " + e, e);
+            written = false;
+            outcome = CaptureResult.ERROR;
+            String why = "the dump could not be written: " + (e.getMessage() == null ? e.toString() : e.getMessage())
+                    + (result.error() == null ? "" : "; the capture itself: " + result.outcome() + ", " + result.error());
+            if (e instanceof IOException) {
+                LOG.severe(capture.log(node) + why);
+            } else {
+                LOG.log(Level.SEVERE, capture.log(node) + why, e);
+            }
+            store.recordUnwritten(capture, new CaptureResult(CaptureResult.ERROR, result.containerId(), result.engine(),
+                    result.exitCode(), result.end(), new byte[0], new byte[0], why));
         }
-        metrics.captured(result.outcome(), took);
+        journal.recorded(capture);
+        metrics.captured(outcome, took);
+        return written;
     }
 
     /** Gives the slot back (to the next queued capture, if any) once the file is written. */
@@ -313,6 +405,8 @@ public final class CaptureScheduler {
             }
         }
         workers.shutdownNow();
+        watchdog.shutdownNow();
+        lookups.shutdownNow();
         try {
             workers.awaitTermination(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -3,12 +3,15 @@ package dev.jdd.agent;
 import dev.jdd.common.CaptureInfo;
 import dev.jdd.common.Names;
 import java.io.BufferedReader;
+import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import dev.jdd.agent.runtime.ExecResult;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -36,6 +39,11 @@ import java.util.regex.Pattern;
  * under a dot-prefixed {@code .tmp} name in the same folder and renamed, so a shipper never sees half a file.
  * Keeps an index of the files it wrote (rebuilt from the folder at start): it answers which capture ids exist, lists
  * them, and applies retention (bytes and age, oldest first) without walking the folder again.
+ *
+ * <p>The file is fsynced before the rename and its folder after it, so that a crash of the node leaves either no
+ * file or the whole one. A dump that cannot be written (disk full) leaves nothing on disk (no temporary file, no
+ * empty folder) and is kept in memory instead, as {@link #recordUnwritten}: listed with its error, and its header
+ * served as its text, until the agent restarts.
  */
 public final class DumpStore {
     private static final Logger LOG = Logger.getLogger(DumpStore.class.getName());
@@ -48,6 +56,8 @@ public final class DumpStore {
             .withZone(ZoneOffset.UTC);
     private static final int HEADER_VALUE_MAX = 512;
     private static final int HEADER_READ_MAX = 64;
+    /** Captures whose dump could not be written, kept in memory: the newest this many. */
+    private static final int UNWRITTEN_MAX = 1000;
 
     private final Path root;
     private final String node;
@@ -60,8 +70,18 @@ public final class DumpStore {
     private final TreeSet<Entry> byStart = new TreeSet<>(
             Comparator.comparing((Entry e) -> e.start).thenComparing(e -> e.info.captureId()));
     private long totalBytes;
+    private int unwritten;
+    /** Creating and pruning folders exclude each other, so that a failed write never removes a folder another fills. */
+    private final Object folders = new Object();
 
-    private record Entry(CaptureInfo info, Path path, Instant start, long bytes) {
+    /** A dump on disk ({@code path}), or one that could not be written ({@code path} null, {@code text} its header). */
+    private record Entry(CaptureInfo info, Path path, Instant start, long bytes, byte[] text) {
+        Entry(CaptureInfo info, Path path, Instant start, long bytes) {
+            this(info, path, start, bytes, null);
+        }
+    }
+
+    private record Rendered(byte[] content, boolean truncated) {
     }
 
     public DumpStore(Path root, String node, long retentionBytes, Duration retentionAge, Clock clock) {
@@ -70,6 +90,10 @@ public final class DumpStore {
         this.retentionBytes = retentionBytes;
         this.retentionAge = retentionAge;
         this.clock = clock;
+    }
+
+    public Path root() {
+        return root;
     }
 
     /** Times in headers and listings: ISO-8601 UTC with milliseconds, so that they sort as text too. */
@@ -159,7 +183,8 @@ public final class DumpStore {
         CaptureInfo info = new CaptureInfo(id, header.getOrDefault("node", node),
                 pod.getParent().getFileName().toString(), pod.getFileName().toString(), name.group(1),
                 header.get("start"), header.get("end"), header.get("outcome"), blankToNull(header.get("engine")),
-                exit == null || exit.isBlank() ? null : Integer.valueOf(exit), bytes);
+                exit == null || exit.isBlank() ? null : Integer.valueOf(exit), bytes, blankToNull(header.get("error")),
+                header.containsKey("truncated") ? Boolean.TRUE : null);
         return new Entry(info, file, start, bytes);
     }
 
@@ -174,6 +199,14 @@ public final class DumpStore {
             return Optional.empty();
         }
         return Optional.ofNullable(byId.get(id)).map(Entry::path);
+    }
+
+    /** The text (its header) of a capture whose dump could not be written; empty for anything else. */
+    public synchronized Optional<byte[]> unwrittenText(String id) {
+        if (!looksLikeId(id)) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(byId.get(id)).map(Entry::text).map(byte[]::clone);
     }
 
     /** Finished captures, newest first, optionally of one namespace and pod. */
@@ -222,24 +255,45 @@ public final class DumpStore {
         if (!file.normalize().startsWith(root)) {
             throw new IllegalArgumentException("dump path leaves the dump folder: " + file);
         }
-        byte[] content = render(capture, result);
-        Files.createDirectories(dir);
+        Rendered rendered = render(capture, result);
+        byte[] content = rendered.content();
         Path tmp = dir.resolve("." + name + ".tmp");
+        Path made = null;
         try {
-            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            // java.io, not an NIO channel: a capture thread that shutdown interrupts must still write its file.
+            FileOutputStream out;
+            synchronized (folders) {
+                made = createFolders(dir);
+                out = new FileOutputStream(Files.createFile(tmp).toFile());
+            }
+            try (out) {
                 out.write(content);
+                out.getFD().sync();
             }
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, file);
             }
+            syncFolder(dir);
+            if (made != null) {
+                // The new folders' own entries must last too: the folder above the highest one made.
+                syncFolder(made.getParent());
+            }
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
+            synchronized (folders) {
+                pruneEmptyFolders(dir);
+            }
             throw e;
         }
         CaptureInfo info = new CaptureInfo(capture.id, node, capture.namespace, capture.pod, capture.container,
-                iso(start), iso(result.end()), result.outcome(), result.engine(), result.exitCode(), (long) content.length);
+                iso(start), iso(result.end()), result.outcome(), result.engine(), result.exitCode(), (long) content.length,
+                result.error(), rendered.truncated() ? Boolean.TRUE : null);
         synchronized (this) {
             index(new Entry(info, file, start, content.length));
             applyRetention(file);
@@ -247,7 +301,53 @@ public final class DumpStore {
         return file;
     }
 
-    private byte[] render(Capture capture, CaptureResult result) {
+    /**
+     * Keeps, in memory only, a capture whose dump could not be written: it is listed (with {@code result}'s outcome
+     * and error) and its header is served as its text. Nothing is written.
+     */
+    public void recordUnwritten(Capture capture, CaptureResult result) {
+        byte[] text = render(capture, result).content();
+        CaptureInfo info = new CaptureInfo(capture.id, node, capture.namespace, capture.pod, capture.container,
+                iso(capture.accepted), iso(result.end()), result.outcome(), result.engine(), result.exitCode(), null,
+                result.error(), null);
+        synchronized (this) {
+            index(new Entry(info, null, capture.accepted, 0, text));
+            unwritten++;
+            if (unwritten > UNWRITTEN_MAX) {
+                byStart.stream().filter(e -> e.path == null).findFirst().ifPresent(oldest -> {
+                    byStart.remove(oldest);
+                    byId.remove(oldest.info.captureId());
+                    unwritten--;
+                });
+            }
+        }
+    }
+
+    /** Creates {@code dir} and the folders above it; returns the highest one it made, or null when all existed. */
+    private Path createFolders(Path dir) throws IOException {
+        Path highest = null;
+        for (Path d = dir; d.startsWith(root) && !Files.isDirectory(d); d = d.getParent()) {
+            highest = d;
+        }
+        Files.createDirectories(dir);
+        return highest;
+    }
+
+    /** Makes a rename or creation in {@code dir} durable. Best effort: the file is complete either way. */
+    private void syncFolder(Path dir) {
+        boolean interrupted = Thread.interrupted();
+        try (FileChannel folder = FileChannel.open(dir, StandardOpenOption.READ)) {
+            folder.force(true);
+        } catch (IOException e) {
+            LOG.warning("node=" + node + " cannot sync folder " + dir + ": " + e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private Rendered render(Capture capture, CaptureResult result) {
         Map<String, String> header = new LinkedHashMap<>();
         header.put("capture-id", capture.id);
         header.put("node", node);
@@ -265,20 +365,32 @@ public final class DumpStore {
         if (result.error() != null) {
             header.put("error", result.error());
         }
+        byte[] stdout = result.stdout();
+        boolean truncated = stdout.length >= ExecResult.STDOUT_CAP;
+        if (truncated) {
+            // The runtime stopped reading at its cap, most likely mid-line: keep whole lines only.
+            int cut = stdout.length;
+            while (cut > 0 && stdout[cut - 1] != '\n') {
+                cut--;
+            }
+            header.put("truncated", "stdout reached the " + ExecResult.STDOUT_CAP + "-byte cap; " + cut
+                    + " bytes kept up to the last whole line, the rest dropped");
+            stdout = java.util.Arrays.copyOf(stdout, cut);
+        }
         StringBuilder text = new StringBuilder(256);
         header.forEach((k, v) -> text.append("# ").append(k).append(": ").append(headerValue(v)).append('\n'));
         text.append('\n');
         byte[] head = text.toString().getBytes(StandardCharsets.UTF_8);
         byte[] stderrTitle = result.stderr().length == 0 ? new byte[0]
-                : ((result.stdout().length > 0 && result.stdout()[result.stdout().length - 1] != '\n' ? "\n" : "")
+                : ((stdout.length > 0 && stdout[stdout.length - 1] != '\n' ? "\n" : "")
                         + "# craw.sh stderr:\n").getBytes(StandardCharsets.UTF_8);
-        byte[] all = new byte[head.length + result.stdout().length + stderrTitle.length + result.stderr().length];
+        byte[] all = new byte[head.length + stdout.length + stderrTitle.length + result.stderr().length];
         int at = 0;
-        for (byte[] part : List.of(head, result.stdout(), stderrTitle, result.stderr())) {
+        for (byte[] part : List.of(head, stdout, stderrTitle, result.stderr())) {
             System.arraycopy(part, 0, all, at, part.length);
             at += part.length;
         }
-        return all;
+        return new Rendered(all, truncated);
     }
 
     /**
@@ -300,12 +412,22 @@ public final class DumpStore {
 
     private void index(Entry e) {
         Entry old = byId.put(e.info.captureId(), e);
+        if (old != null && old.path == null) {
+            unwritten--;
+        }
         if (old != null) {
             byStart.remove(old);
             totalBytes -= old.bytes;
         }
         byStart.add(e);
         totalBytes += e.bytes;
+    }
+
+    /** Applies retention now (the timer's call); returns how many captures it dropped. */
+    public synchronized int enforceRetention() {
+        int before = byId.size();
+        applyRetention(null);
+        return before - byId.size();
     }
 
     /** Removes the oldest dumps while over the byte limit, and every dump older than the age limit. Keeps {@code keep}. */
@@ -320,25 +442,40 @@ public final class DumpStore {
             byStart.pollFirst();
             byId.remove(oldest.info.captureId());
             totalBytes -= oldest.bytes;
-            delete(oldest.path);
+            if (oldest.path == null) {
+                unwritten--;
+            } else {
+                delete(oldest.path);
+            }
         }
     }
 
     private void delete(Path file) {
         try {
             Files.deleteIfExists(file);
-            // Drop the pod, namespace and day folders once they are empty.
-            for (Path dir = file.getParent(); dir != null && !dir.equals(root) && dir.startsWith(root); dir = dir.getParent()) {
-                try {
-                    Files.delete(dir);
-                } catch (IOException notEmpty) {
-                    break;
-                }
+            synchronized (folders) {
+                pruneEmptyFolders(file.getParent());
             }
         } catch (NoSuchFileException ignored) {
             // already gone
         } catch (IOException e) {
             LOG.log(Level.WARNING, "node=" + node + " cannot delete old dump " + file + ": " + e);
+        }
+    }
+
+    /** Drops {@code dir} and the pod, namespace and day folders above it while they are empty. Caller holds {@link #folders}. */
+    private void pruneEmptyFolders(Path dir) {
+        for (Path d = dir; d != null && !d.equals(root) && d.startsWith(root); d = d.getParent()) {
+            if (Files.exists(d, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                break;
+            }
+            try {
+                Files.delete(d);
+            } catch (IOException notEmptyOrGone) {
+                if (Files.exists(d)) {
+                    break;
+                }
+            }
         }
     }
 

@@ -35,7 +35,7 @@ class CaptureRunnerTest {
         assertEquals(CaptureResult.OK, r.outcome());
         assertEquals("jcmd", r.engine());
         assertEquals(0, r.exitCode());
-        assertEquals(List.of(List.of("sh", "/tmp/jdd-fake-1/craw.sh", "-n", "7", "-i", "1500")), runtime.commands);
+        assertEquals(List.of(List.of("sh", "/tmp/jdd-fake-1/craw.sh", "-n", "7", "-i", "1500", "-t", "7")), runtime.commands);
         assertEquals(List.of("/tmp/jdd-fake-1"), runtime.removed);
         assertTrue(runtime.stdins.isEmpty());
         assertNull(r.error());
@@ -46,7 +46,7 @@ class CaptureRunnerTest {
         runtime.refuseCopy = true;
         CaptureResult r = run(capture(null, null));
         assertEquals(CaptureResult.OK, r.outcome());
-        assertEquals(List.of(List.of("sh", "-s", "--", "-n", "7", "-i", "1500")), runtime.commands);
+        assertEquals(List.of(List.of("sh", "-s", "--", "-n", "7", "-i", "1500", "-t", "7")), runtime.commands);
         assertArrayEquals(SCRIPT, runtime.stdins.get(0));
         assertTrue(runtime.removed.isEmpty(), "nothing was copied, nothing to remove");
     }
@@ -61,7 +61,7 @@ class CaptureRunnerTest {
         assertEquals(CaptureResult.OK, r.outcome());
         assertEquals("test", r.engine());
         assertTrue(new String(r.stdout(), StandardCharsets.UTF_8)
-                .contains("args: -n 7 -i 1500 -p " + ProcessHandle.current().pid() + "\n"));
+                .contains("args: -n 7 -i 1500 -t 7 -p " + ProcessHandle.current().pid() + "\n"));
     }
 
     @Test
@@ -92,6 +92,22 @@ class CaptureRunnerTest {
         assertNull(r.exitCode());
         assertTrue(r.error().contains("--exec-timeout=9000ms"), r.error());
         assertEquals(1, runtime.removed.size());
+    }
+
+    @Test
+    void theScriptGivingUpAtItsOwnLimitIsTimedOutWithItsReason() {
+        runtime.exitCode = 6;
+        runtime.stdout = "";
+        runtime.stderr = "craw: gave up: the run did not end within its time limit of 7 s (-t)\n";
+        CaptureResult r = run(capture(null, null));
+        assertEquals(CaptureResult.TIMED_OUT, r.outcome());
+        assertEquals(6, r.exitCode());
+        assertEquals("craw.sh gave up at its time limit of 7 s (-t, from --exec-timeout=9000ms): "
+                + "craw: gave up: the run did not end within its time limit of 7 s (-t)", r.error());
+        assertEquals(7, CaptureRunner.scriptLimitSeconds(Duration.ofSeconds(9), Duration.ofMillis(1500)));
+        assertEquals(28, CaptureRunner.scriptLimitSeconds(Duration.ofSeconds(30), Duration.ofSeconds(2)));
+        assertEquals(4, CaptureRunner.scriptLimitSeconds(Duration.ofSeconds(4), Duration.ofSeconds(3)),
+                "never less than the interval and 1 s");
     }
 
     @Test

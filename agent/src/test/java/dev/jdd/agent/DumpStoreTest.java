@@ -192,4 +192,80 @@ class DumpStoreTest {
         assertEquals("", DumpStore.headerValue(null));
         assertEquals(512, DumpStore.headerValue("y".repeat(10_000)).length());
     }
+
+    @Test
+    void outputAtTheCapIsCutAtALineAndMarkedInTheHeaderAndTheListing() throws IOException {
+        DumpStore store = open(1L << 30, Duration.ofDays(7));
+        Instant start = Instant.parse("2026-11-27T09:00:00Z");
+        byte[] stdout = new byte[dev.jdd.agent.runtime.ExecResult.STDOUT_CAP];
+        java.util.Arrays.fill(stdout, (byte) 'x');
+        int lastNewline = stdout.length - 100;
+        stdout[lastNewline] = '\n';
+        stdout[1000] = '\n';
+        CaptureResult cut = new CaptureResult(CaptureResult.OK, "abc", "jcmd", 0, start, stdout, new byte[0], null);
+        Path file = store.write(capture("00000000000000f1", "shop", "web", "api", start), cut);
+        String text = Files.readString(file);
+        String truncated = dev.jdd.agent.docker.AgentClient.header(text).get("truncated");
+        assertEquals("stdout reached the 16777216-byte cap; " + (lastNewline + 1)
+                + " bytes kept up to the last whole line, the rest dropped", truncated);
+        assertTrue(text.endsWith("x\n"), "ends at a whole line");
+        assertEquals(Boolean.TRUE, store.list(null, null, 10).getFirst().truncated());
+
+        CaptureResult whole = ok(start, "# jdd-capture: 1\n");
+        store.write(capture("00000000000000f2", "shop", "web", "api", start.plusSeconds(1)), whole);
+        assertEquals(null, store.list(null, null, 10).getFirst().truncated());
+        assertFalse(Files.readString(store.file("00000000000000f2").orElseThrow()).contains("# truncated"));
+
+        DumpStore reopened = open(1L << 30, Duration.ofDays(7));
+        assertEquals(Boolean.TRUE, reopened.list(null, null, 10).get(1).truncated(), "read back from the header at start");
+    }
+
+    @Test
+    void aWriteThatFailsLeavesNoFileAndNoFolderAndCanBeRecordedInMemory() throws IOException {
+        DumpStore store = open(1L << 30, Duration.ofDays(7));
+        Instant start = Instant.parse("2026-11-27T09:00:00Z");
+        // A file where the namespace folder must go: the write fails after the day folder was made.
+        Files.createDirectories(root.resolve("2026-11-27"));
+        Files.writeString(root.resolve("2026-11-27/shop"), "in the way");
+        Capture c = capture("00000000000000e1", "shop", "web", "api", start);
+        assertThrows(IOException.class, () -> store.write(c, ok(start, "out\n")));
+        assertEquals(List.of(root.resolve("2026-11-27/shop")), files());
+        Files.delete(root.resolve("2026-11-27/shop"));
+        // A failure below a fresh day folder removes the folders it made.
+        Files.createDirectories(root.resolve("2026-11-28/shop"));
+        Files.writeString(root.resolve("2026-11-28/shop/web"), "in the way");
+        Capture later = capture("00000000000000e2", "shop", "web", "api", start.plus(Duration.ofDays(1)));
+        assertThrows(IOException.class, () -> store.write(later, ok(start, "out\n")));
+        assertEquals(List.of(root.resolve("2026-11-28/shop/web")), files(), "no temporary file");
+        Files.delete(root.resolve("2026-11-28/shop/web"));
+        store.recordUnwritten(later, CaptureResult.without(CaptureResult.ERROR, "abc", "the dump could not be written: full",
+                start.plusSeconds(2)));
+        assertTrue(store.contains("00000000000000e2"));
+        CaptureInfo listed = store.list(null, null, 10).getFirst();
+        assertEquals("error", listed.outcome());
+        assertEquals("the dump could not be written: full", listed.error());
+        assertEquals(null, listed.bytes());
+        assertEquals(Optional.empty(), store.file("00000000000000e2"));
+        String text = new String(store.unwrittenText("00000000000000e2").orElseThrow(), StandardCharsets.UTF_8);
+        assertEquals("the dump could not be written: full", dev.jdd.agent.docker.AgentClient.header(text).get("error"));
+    }
+
+    @Test
+    void retentionRunsOnATimerWithoutAnyWrite() throws Exception {
+        DumpStore store = open(1L << 30, Duration.ofDays(7));
+        Instant start = clock.instant();
+        Path file = store.write(capture("00000000000000d1", "shop", "web", "api", start), ok(start, "out\n"));
+        try (RetentionTimer timer = new RetentionTimer(store, Duration.ofMillis(50))) {
+            Thread.sleep(200);
+            assertTrue(Files.exists(file), "young dumps stay");
+            clock.advance(Duration.ofDays(7).plusSeconds(1));
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (Files.exists(file) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        }
+        assertFalse(Files.exists(file), "the timer removed the dump past --retention-age");
+        assertFalse(store.contains("00000000000000d1"));
+        assertFalse(Files.exists(root.resolve("2026-11-27")), "and its empty folders");
+    }
 }

@@ -67,6 +67,31 @@ class LocalCaptureIT {
         }
     }
 
+    @Test
+    void aTargetThatExitsMidSampleIsNotFoundWithoutCooldownAsOnDocker() throws Exception {
+        AgentConfig config = AgentConfig.forTest(dumps, TOKEN).withCapture(10, Duration.ofMillis(3000), Duration.ofSeconds(60));
+        HotJvm jvm = HotJvm.start();
+        try (jvm; Agent agent = Agent.start(config, new LocalRuntime())) {
+            String base = "http://127.0.0.1:" + agent.port();
+            String body = "{\"namespace\":\"host\",\"pod\":\"local\",\"container\":\"pid-" + jvm.pid() + "\"}";
+            HttpResponse<String> posted = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/captures"))
+                    .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(202, posted.statusCode(), posted.body());
+            String id = Json.MAPPER.readTree(posted.body()).get("captureId").asText();
+            Thread.sleep(1000);
+            jvm.close();
+            JsonNode info = awaitFinished(base, id);
+            assertEquals("not-found", info.get("outcome").asText(), info.toString());
+            assertTrue(info.get("error").asText().startsWith("the target ended during the capture: "), info.toString());
+            // No cooldown: a JVM that comes back under that name is captured at once (here: it is simply gone).
+            HttpResponse<String> again = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/captures"))
+                    .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, again.statusCode(), again.body());
+        }
+    }
+
     private JsonNode awaitFinished(String base, String id) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (System.nanoTime() < deadline) {

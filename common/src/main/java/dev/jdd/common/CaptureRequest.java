@@ -12,6 +12,9 @@ import java.util.Map;
  * are its wire form (with {@link JsonValues}): unknown fields are ignored, null fields left out.
  */
 public record CaptureRequest(String namespace, String pod, String container, Alert alert) {
+    /** Characters of an alert's name and value the agent keeps (its dump header cuts them there). */
+    public static final int ALERT_TEXT_MAX = 512;
+
 
     /** Missing fields are null: whether the names are there and valid is the agent's check, not the wire form's. */
     public static CaptureRequest fromJson(Object json) {

@@ -34,15 +34,24 @@ public final class HotJvm implements AutoCloseable {
      */
     public static HotJvm start(List<String> launcher, Path javaHome, int idleThreads, List<String> jvmOptions)
             throws IOException {
+        return start(launcher, javaHome, jvmOptions, List.of(Integer.toString(idleThreads)));
+    }
+
+    /**
+     * As {@link #start(List, Path, int, List)} with all of {@link Spinner}'s arguments (idle threads, hot threads,
+     * stack depth, names of further threads).
+     */
+    public static HotJvm start(List<String> launcher, Path javaHome, List<String> jvmOptions, List<String> spinnerArgs)
+            throws IOException {
         List<String> cmd = new ArrayList<>(launcher);
         cmd.add(javaHome.resolve("bin/java").toString());
         cmd.add("-Xmx64m");
         cmd.add("-XX:+UseSerialGC");
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
-        cmd.add(classpath().toString());
+        cmd.add((launcher.isEmpty() ? classpath() : readableClasspath()).toString());
         cmd.add(Spinner.class.getName());
-        cmd.add(Integer.toString(idleThreads));
+        cmd.addAll(spinnerArgs);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
@@ -65,6 +74,32 @@ public final class HotJvm implements AutoCloseable {
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * A copy of {@link Spinner}'s class in a folder every user can read, for a JVM that runs as another user: the
+     * build's own folders may sit in a private (mode 0700) home.
+     */
+    public static synchronized Path readableClasspath() throws IOException {
+        Path root = Path.of(System.getProperty("java.io.tmpdir"), "jdd-spinner-" + ProcessHandle.current().pid());
+        Path pkg = root.resolve(Spinner.class.getPackageName().replace('.', '/'));
+        Files.createDirectories(pkg);
+        String file = Spinner.class.getSimpleName() + ".class";
+        try (var in = Spinner.class.getResourceAsStream(file)) {
+            if (in == null) {
+                throw new IOException("no " + file + " on the classpath");
+            }
+            Files.copy(in, pkg.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        List<Path> made = new ArrayList<>();
+        for (Path p = pkg.resolve(file); p.startsWith(root); p = p.getParent()) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(
+                    Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+            made.add(0, p);
+        }
+        // deleteOnExit deletes in the reverse order of registration: the file first, the root last.
+        made.forEach(p -> p.toFile().deleteOnExit());
+        return root;
     }
 
     /** The native id of the thread called {@code name} in process {@code pid} (a HotJvm's, or one in a container). */

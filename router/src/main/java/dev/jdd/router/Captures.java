@@ -61,7 +61,7 @@ public final class Captures implements AutoCloseable {
             try {
                 for (CaptureInfo c : futures.get(i).get()) {
                     captures.add(c.node() != null ? c : new CaptureInfo(c.captureId(), node, c.namespace(), c.pod(),
-                            c.container(), c.start(), c.end(), c.outcome(), c.engine(), c.exitCode(), c.bytes()));
+                            c.container(), c.start(), c.end(), c.outcome(), c.engine(), c.exitCode(), c.bytes(), c.error(), c.truncated()));
                 }
             } catch (ExecutionException e) {
                 errors.add(new NodeError(node, e.getCause().getMessage()));

@@ -139,12 +139,33 @@ public final class Dispatcher implements AutoCloseable {
         return out;
     }
 
+    /**
+     * What the agent reads of an alert: its name and value, each cut at the length the agent keeps in the dump header
+     * ({@link CaptureRequest#ALERT_TEXT_MAX}). Labels stay here: the agent never reads them, and with them a valid
+     * alert could exceed the agent's body cap and be refused as invalid, which Alertmanager never retries.
+     */
+    static CaptureRequest.Alert forwarded(CaptureRequest.Alert alert) {
+        if (alert == null) {
+            return null;
+        }
+        return new CaptureRequest.Alert(cut(alert.name()), cut(alert.value()), null);
+    }
+
+    private static String cut(String text) {
+        if (text == null || text.length() <= CaptureRequest.ALERT_TEXT_MAX) {
+            return text;
+        }
+        int end = CaptureRequest.ALERT_TEXT_MAX;
+        // Never split a surrogate pair: half of one is not valid UTF-8.
+        return text.substring(0, Character.isHighSurrogate(text.charAt(end - 1)) ? end - 1 : end);
+    }
+
     private TargetResult forward(AlertTarget t, boolean dryRun) {
         Optional<URI> agent = agents.agentFor(t.node());
         if (agent.isEmpty()) {
             return result(t, Outcome.NO_AGENT, null, agents.whyNone(t.node()));
         }
-        CaptureRequest request = new CaptureRequest(t.namespace(), t.pod(), t.container(), t.alert());
+        CaptureRequest request = new CaptureRequest(t.namespace(), t.pod(), t.container(), forwarded(t.alert()));
         long start = System.nanoTime();
         try {
             outbound.acquire();

@@ -1,5 +1,6 @@
 package dev.jdd.router;
 
+import dev.jdd.common.HttpLimits;
 import dev.jdd.common.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
@@ -45,6 +46,10 @@ final class HttpHandlers {
         } catch (HookException e) {
             c.metrics().webhook(format, e.status());
             LOG.info(() -> "webhook refused: " + e.status() + " " + e.getMessage());
+            if (e.status() == 400 || e.status() == 413) {
+                // The rest of a body that is too big or trickles in forever is not read: the connection ends.
+                res.header(HeaderNames.CONNECTION, "close");
+            }
             error(res, e);
         }
     }
@@ -133,7 +138,7 @@ final class HttpHandlers {
             return new byte[0];
         }
         try (InputStream in = req.content().inputStream()) {
-            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+            byte[] body = HttpLimits.readBody(in, Math.min(Integer.MAX_VALUE - 9, max));
             if (body.length > max) {
                 throw new HookException(413, "body is larger than --max-body=" + max + " bytes");
             }

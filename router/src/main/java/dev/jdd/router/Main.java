@@ -1,5 +1,6 @@
 package dev.jdd.router;
 
+import dev.jdd.common.HttpLimits;
 import dev.jdd.common.ConfigException;
 import dev.jdd.common.Flags;
 import dev.jdd.common.FreePort;
@@ -36,6 +37,15 @@ public final class Main {
         }
     }
 
+    /** The router's HTTP server, with the bounds on slow and unfinished requests; shared by main and the tests. */
+    static io.helidon.webserver.WebServerConfig.Builder server(RouterConfig config, Components components) {
+        // Twice --max-body: the router's own check answers 413 with its message up to there.
+        return HttpLimits.apply(WebServer.builder(), 2 * config.maxBody())
+                .host(config.bind())
+                .port(config.port())
+                .routing(r -> routing(r, components));
+    }
+
     public static void main(String[] args) {
         OneLineLogging.install();
         RouterConfig config;
@@ -56,12 +66,7 @@ public final class Main {
         }
         KubernetesClient kubernetes = config.hasStaticAgents() ? null : new KubernetesClientBuilder().build();
         Components components = wire(config, kubernetes);
-        WebServer server = WebServer.builder()
-                .host(config.bind())
-                .port(config.port())
-                .routing(r -> routing(r, components))
-                .build()
-                .start();
+        WebServer server = server(config, components).build().start();
         if (!server.isRunning()) {
             // Helidon logged why; the port was free a moment ago, so something took it in between.
             System.err.println("jdd router: cannot listen on " + config.bind() + ":" + config.port());
@@ -95,6 +100,11 @@ public final class Main {
         if (!config.hasWebhookAuth()) {
             LOG.warning("no webhook authentication configured (--webhook-user/--webhook-password, --webhook-bearer or"
                     + " --webhook-hmac-secret): anyone who reaches this port can trigger captures");
+        }
+        if (config.webhookHmacSecret() != null && config.webhookUser() == null && config.webhookBearer() == null
+                && config.readToken() == null) {
+            LOG.warning("only --webhook-hmac-secret is set: /captures needs credentials and an HMAC cannot sign a GET;"
+                    + " set --read-token to read the captures");
         }
         if (config.token() == null) {
             LOG.warning("no --token: agents will refuse the router's calls unless they run with --insecure");

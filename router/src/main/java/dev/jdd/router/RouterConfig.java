@@ -37,7 +37,8 @@ public record RouterConfig(
         int agentPort,
         URI grafanaUrl,
         String grafanaToken,
-        String publicUrl) {
+        String publicUrl,
+        String readToken) {
 
     /** Which alert labels name the namespace, pod, container and node. */
     public record LabelNames(String namespace, String pod, String container, String node) {
@@ -87,7 +88,9 @@ public record RouterConfig(
                 httpUrl(flags, "grafana-url", "Grafana to annotate with each accepted capture (its base URL)."),
                 flags.optional("grafana-token", "Grafana service-account token with annotations:create (Bearer).").orElse(null),
                 Optional.ofNullable(httpUrl(flags, "public-url", "The router's address as users reach it, for links in annotations."))
-                        .map(URI::toString).orElse(null));
+                        .map(URI::toString).orElse(null),
+                flags.optional("read-token", "Token that GET /captures* accepts (Authorization: Bearer ...), for setups whose"
+                        + " senders use only the HMAC signature.").orElse(null));
         if (config.grafanaUrl != null && config.grafanaToken == null) {
             throw new ConfigException(flags.form("grafana-url") + " needs --grafana-token (a Grafana service-account token with"
                     + " annotations:create)");
@@ -105,6 +108,11 @@ public record RouterConfig(
 
     public boolean hasWebhookAuth() {
         return webhookUser != null || webhookBearer != null || webhookHmacSecret != null;
+    }
+
+    /** Whether {@code /captures} is open to anyone: only when no credential at all is configured. */
+    public boolean readsOpen() {
+        return !hasWebhookAuth() && readToken == null;
     }
 
     private static String labelFlag(Flags flags, String name, String defaultValue, String help) {

@@ -77,13 +77,18 @@ public final class SenderAuth {
         return signature;
     }
 
-    /** For reading endpoints ({@code /captures}): basic or bearer when configured; HMAC cannot sign a GET. */
+    /**
+     * For reading endpoints ({@code /captures}): open only when no credential at all is configured; otherwise the
+     * webhook's basic or bearer credentials, or {@code --read-token} as a bearer token (HMAC cannot sign a GET, so
+     * an HMAC-only setup reads with the read token).
+     */
     public boolean readAllowed(String authorization) {
-        if (config.webhookUser() == null && config.webhookBearer() == null) {
+        if (config.readsOpen()) {
             return true;
         }
         return (config.webhookUser() != null && basicMatches(authorization))
-                || (config.webhookBearer() != null && Tokens.bearerMatches(config.webhookBearer(), authorization));
+                || (config.webhookBearer() != null && Tokens.bearerMatches(config.webhookBearer(), authorization))
+                || (config.readToken() != null && Tokens.bearerMatches(config.readToken(), authorization));
     }
 
     private boolean basicMatches(String authorization) {

@@ -110,9 +110,27 @@ class SenderAuthTest {
 
     @Test
     void readingCapturesNeedsBasicOrBearerWhenConfigured() {
-        assertTrue(auth("--webhook-hmac-secret=k").readAllowed(null));
+        assertTrue(auth().readAllowed(null), "no credential at all: open (with the start-up warning)");
         SenderAuth auth = auth("--webhook-bearer=b");
         assertTrue(auth.readAllowed("Bearer b"));
         assertFalse(auth.readAllowed(null));
+        SenderAuth basic = auth("--webhook-user=u", "--webhook-password=p");
+        assertTrue(basic.readAllowed(basic("u", "p")));
+        assertFalse(basic.readAllowed(basic("u", "x")));
+        assertFalse(basic.readAllowed(null));
+    }
+
+    @Test
+    void hmacOnlySetupsReadWithTheReadToken() {
+        SenderAuth hmacOnly = auth("--webhook-hmac-secret=k");
+        assertFalse(hmacOnly.readAllowed(null), "any webhook credential closes the reads");
+        assertFalse(hmacOnly.readAllowed("Bearer k"), "the HMAC secret is no read token");
+        SenderAuth withToken = auth("--webhook-hmac-secret=k", "--read-token=r-123");
+        assertTrue(withToken.readAllowed("Bearer r-123"));
+        assertFalse(withToken.readAllowed("Bearer r-1234"));
+        assertFalse(withToken.readAllowed(null));
+        SenderAuth both = auth("--webhook-bearer=b", "--read-token=r");
+        assertTrue(both.readAllowed("Bearer b"));
+        assertTrue(both.readAllowed("Bearer r"));
     }
 }

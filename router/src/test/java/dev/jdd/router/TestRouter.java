@@ -34,8 +34,7 @@ final class TestRouter implements AutoCloseable {
         RouterConfig config = RouterConfig.from(f);
         f.rejectUnknown();
         Main.Components components = Main.wire(config, kubernetes);
-        WebServer server = WebServer.builder().host(config.bind()).port(0)
-                .routing(r -> Main.routing(r, components)).build().start();
+        WebServer server = Main.server(config, components).build().start();
         return new TestRouter(server, components);
     }
 

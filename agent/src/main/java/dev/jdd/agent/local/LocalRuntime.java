@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -23,6 +24,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -33,10 +36,11 @@ import java.util.stream.Stream;
  */
 public final class LocalRuntime implements ContainerRuntime {
     private static final Logger LOG = Logger.getLogger(LocalRuntime.class.getName());
-    private static final int STDOUT_MAX = 16 << 20;
+    private static final int STDOUT_MAX = ExecResult.STDOUT_CAP;
     private static final int STDERR_MAX = 1 << 20;
     private static final Duration TERM_GRACE = Duration.ofSeconds(2);
     private static final int NAMES_SHOWN = 10;
+    private static final Pattern LEFTOVER = Pattern.compile("jdd-(\\d{1,10})-\\d+");
     /** Launcher options whose value is the next argument. */
     private static final Set<String> TAKES_VALUE = Set.of("-cp", "-classpath", "--class-path", "-p", "--module-path",
             "--upgrade-module-path", "--add-modules", "--limit-modules", "--add-reads", "--add-exports", "--add-opens",
@@ -45,8 +49,10 @@ public final class LocalRuntime implements ContainerRuntime {
     private final Path proc;
     private final Path tempBase;
 
+    /** The host's /proc and temporary folder; removes the folders an agent killed earlier left there. */
     public LocalRuntime() {
         this(Path.of("/proc"), Path.of(System.getProperty("java.io.tmpdir")));
+        removeLeftovers();
     }
 
     LocalRuntime(Path proc, Path tempBase) {
@@ -168,7 +174,8 @@ public final class LocalRuntime implements ContainerRuntime {
     public String copy(Target target, Map<String, byte[]> files) {
         Path folder;
         try {
-            folder = Files.createTempDirectory(tempBase, "jdd-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            // The agent's pid in the name: a later agent can tell the folders of a dead one from a living one's.
+            folder = Files.createTempDirectory(tempBase, "jdd-" + ProcessHandle.current().pid() + "-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (IOException | UnsupportedOperationException e) {
             throw new CopyRefusedException("cannot create a temporary folder in " + tempBase + ": " + e.getMessage(), e);
         }
@@ -260,12 +267,45 @@ public final class LocalRuntime implements ContainerRuntime {
             LOG.warning("not removing " + folder + ": not a folder this runtime made");
             return;
         }
+        deleteTree(path, target.name());
+    }
+
+    /**
+     * Removes the folders ({@code jdd-<pid>-<n>}) that agents which are gone left in the temporary folder: an agent
+     * killed mid-capture cannot remove its copy of craw.sh. Folders of a living agent stay. Returns how many went.
+     */
+    int removeLeftovers() {
+        long self = ProcessHandle.current().pid();
+        int removed = 0;
+        try (Stream<Path> entries = Files.list(tempBase)) {
+            for (Path p : entries.toList()) {
+                Matcher m = LEFTOVER.matcher(p.getFileName().toString());
+                if (!m.matches() || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                long pid = Long.parseLong(m.group(1));
+                if (pid != self && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                if (pid != self) {
+                    LOG.info("removing " + p + ", left by agent process " + pid + " which is gone");
+                    deleteTree(p, "left by pid " + pid);
+                    removed++;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("cannot look for folders left in " + tempBase + ": " + e);
+        }
+        return removed;
+    }
+
+    private static void deleteTree(Path path, String what) {
         try (Stream<Path> walk = Files.walk(path)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
         } catch (IOException e) {
-            LOG.warning("cannot remove " + folder + " (" + target.name() + "): " + e);
+            LOG.warning("cannot remove " + path + " (" + what + "): " + e);
         }
     }
 

@@ -409,7 +409,7 @@ class CrawScriptIT {
     }
 
     @Test
-    void aDumpThatNeverComesEndsWithExit5WithinTheDeadline() throws Exception {
+    void aDumpThatNeverComesEndsWithExit6WithinTheDeadline() throws Exception {
         try (HotJvm jvm = HotJvm.start()) {
             String pid = Long.toString(jvm.pid());
             assertEquals(0, craw(Shell.DASH, "-n", "1", "-i", "100", "-p", pid).run(scratch, RUN_LIMIT).exit());
@@ -417,14 +417,91 @@ class CrawScriptIT {
             CrawScript.signal(jvm.pid(), "STOP");
             try {
                 Result r = craw(Shell.BUSYBOX, "-n", "5", "-i", "500", "-p", pid).run(scratch, RUN_LIMIT);
-                assertEquals(5, r.exit(), r::toString);
+                assertEquals(6, r.exit(), r::toString);
                 assertEquals(1, r.errLines().size(), r::toString);
+                assertTrue(r.err().contains("(what was left of the time limit of 20 s, -t)"), r::toString);
                 assertTrue(r.err().startsWith("craw: jcmd did not answer within "), r::toString);
                 assertEquals("", r.out());
                 assertTrue(r.took().compareTo(Duration.ofMillis(500 + 20_000 + 3_000)) < 0, r::toString);
             } finally {
                 CrawScript.signal(jvm.pid(), "CONT");
             }
+        }
+        assertTmpEmpty();
+    }
+
+    @Test
+    void theTimeLimitFollowsDashTAndEndsWithExit6() throws Exception {
+        try (HotJvm jvm = HotJvm.start()) {
+            String pid = Long.toString(jvm.pid());
+            // The interval alone outlasts the limit: the main shell gives up at 2 s and says so.
+            Result r = craw(Shell.DASH, "-n", "5", "-i", "5000", "-t", "2", "-p", pid).run(scratch, RUN_LIMIT);
+            assertEquals(6, r.exit(), r::toString);
+            assertEquals("craw: gave up: the run did not end within its time limit of 2 s (-t)", r.err().strip());
+            assertTrue(r.took().compareTo(Duration.ofMillis(4500)) < 0, r::toString);
+            assertEquals("", r.out());
+            // A limit that leaves room: the run fits.
+            Result ok = craw(Shell.DASH, "-n", "5", "-i", "200", "-t", "25", "-p", pid).run(scratch, RUN_LIMIT);
+            assertEquals(0, ok.exit(), ok::toString);
+            Result bad = craw(Shell.DASH, "-t", "0").run(scratch, RUN_LIMIT);
+            assertEquals(2, bad.exit(), bad::toString);
+        }
+        assertTmpEmpty();
+    }
+
+    /** Names that dash's or busybox's echo would mangle (backslash escapes), printf formats, quotes, non-ASCII. */
+    static final List<String> ODD_NAMES = List.of("stop\\chere", "hot\\nline", "100%cpu %s %d", "say \"hi\" 'there'",
+            "tab\\there \\\\ two", "ünïcødé-线程");
+
+    static Stream<List<String>> everyShell() {
+        List<List<String>> shells = new ArrayList<>();
+        for (Shell shell : Shell.values()) {
+            shells.add(shell.command());
+        }
+        shells.add(List.of("/bin/bash"));
+        return shells.stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("everyShell")
+    void threadNamesArePrintedVerbatim(List<String> shellCommand) throws Exception {
+        List<String> spinnerArgs = new ArrayList<>(List.of("1", "1", "0"));
+        spinnerArgs.addAll(ODD_NAMES);
+        try (HotJvm jvm = HotJvm.start(List.of(), Jdks.current(), List.of("-XX:-UsePerfData"), spinnerArgs)) {
+            List<String> cmd = new ArrayList<>(shellCommand);
+            cmd.add(script.toString());
+            cmd.addAll(List.of("-n", "500", "-i", "200", "-p", Long.toString(jvm.pid())));
+            Result r = new Run(cmd).env("TMPDIR", tmp.toString()).without("JAVA_HOME").run(scratch, RUN_LIMIT);
+            assertEquals(0, r.exit(), r::toString);
+            CrawOutput out = CrawOutput.parse(r.out());
+            for (String name : ODD_NAMES) {
+                CrawOutput.Ranked ranked = out.named(name);
+                assertTrue(ranked.hasJavaFrames(), () -> name + ": " + ranked);
+                assertEquals("\"" + name + "\"", ranked.block().getFirst().substring(0, name.length() + 2));
+            }
+        }
+        assertTmpEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Shell.class)
+    void deepStacksAreCutAtDashDFramesWithACount(Shell shell) throws Exception {
+        try (HotJvm jvm = HotJvm.start(List.of(), Jdks.current(), List.of("-XX:-UsePerfData"), List.of("3", "1", "600"))) {
+            Result r = craw(shell, "-n", "500", "-i", "200", "-d", "40", "-p", Long.toString(jvm.pid())).run(scratch, RUN_LIMIT);
+            assertEquals(0, r.exit(), r::toString);
+            CrawOutput.Ranked idle = CrawOutput.parse(r.out()).named("idle-1");
+            assertEquals(40, idle.block().stream().filter(l -> l.startsWith("\tat ")).count(), idle::toString);
+            String last = idle.block().getLast();
+            Matcher m = Pattern.compile("\t\\.\\.\\. (\\d+) more frames").matcher(last);
+            assertTrue(m.matches(), last);
+            // 600 frames of parkDeep, plus the frames below and above them.
+            assertTrue(Integer.parseInt(m.group(1)) >= 600 - 40, last);
+            // Without -d the default (256) applies.
+            Result byDefault = craw(shell, "-n", "500", "-i", "200", "-p", Long.toString(jvm.pid())).run(scratch, RUN_LIMIT);
+            CrawOutput.Ranked deflt = CrawOutput.parse(byDefault.out()).named("idle-1");
+            assertEquals(256, deflt.block().stream().filter(l -> l.startsWith("\tat ")).count());
+            // The hot thread's short stack is whole.
+            assertTrue(CrawOutput.parse(r.out()).named("hot-spinner").block().stream().noneMatch(l -> l.contains("more frames")));
         }
         assertTmpEmpty();
     }

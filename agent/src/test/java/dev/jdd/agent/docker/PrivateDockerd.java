@@ -53,6 +53,11 @@ public final class PrivateDockerd implements AutoCloseable {
     public record Result(PrivateDockerd dockerd, String problem) {
     }
 
+    /** The engine's process id (to SIGSTOP it, as a stalled engine). */
+    public synchronized long pid() {
+        return process.pid();
+    }
+
     public URI host() {
         return URI.create("unix://" + socket);
     }

@@ -151,4 +151,25 @@ class LocalRuntimeTest {
             }
         }
     }
+
+    @Test
+    void foldersOfAgentsThatAreGoneAreRemovedAndOthersStay() throws Exception {
+        LocalRuntime runtime = new LocalRuntime(Path.of("/proc"), temp);
+        String mine = runtime.copy(new Target("pid-1", "x", 1), Map.of("craw.sh", new byte[] {1}));
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path dead = Files.createDirectories(temp.resolve("jdd-" + gone.pid() + "-123"));
+        Files.writeString(dead.resolve("craw.sh"), "echo");
+        Path living = Files.createDirectories(temp.resolve("jdd-" + ProcessHandle.current().parent().orElseThrow().pid() + "-7"));
+        Path other = Files.createDirectories(temp.resolve("jdd-notours"));
+        Path file = Files.writeString(temp.resolve("jdd-" + gone.pid() + "-9"), "a file, not a folder");
+
+        assertEquals(1, runtime.removeLeftovers());
+        assertFalse(Files.exists(dead));
+        assertTrue(Files.exists(Path.of(mine)), "this agent's own folder stays");
+        assertTrue(Files.exists(living), "a living agent's folder stays");
+        assertTrue(Files.exists(other));
+        assertTrue(Files.exists(file));
+        assertTrue(Path.of(mine).getFileName().toString().startsWith("jdd-" + ProcessHandle.current().pid() + "-"));
+    }
 }
