@@ -35,7 +35,9 @@ import java.util.regex.Pattern;
  * The dump files: {@code <root>/<yyyy-MM-dd>/<namespace>/<pod>/<container>_<HHmmss>_<id>.log} (UTC), each written
  * under a dot-prefixed {@code .tmp} name in the same folder and renamed, so a shipper never sees half a file.
  * Keeps an index of the files it wrote (rebuilt from the folder at start): it answers which capture ids exist, lists
- * them, and applies retention (bytes and age, oldest first) without walking the folder again.
+ * them, and applies retention (bytes and age, oldest first) without walking the folder again. A capture's profile
+ * ({@code <dump name>.collapsed}, collapsed stacks) is written the same way beside its dump, counts towards the
+ * retention bytes with it and is removed with it.
  */
 public final class DumpStore {
     private static final Logger LOG = Logger.getLogger(DumpStore.class.getName());
@@ -48,6 +50,8 @@ public final class DumpStore {
             .withZone(ZoneOffset.UTC);
     private static final int HEADER_VALUE_MAX = 512;
     private static final int HEADER_READ_MAX = 64;
+    /** Appended to a dump's file name for its profile. */
+    static final String PROFILE_SUFFIX = ".collapsed";
 
     private final Path root;
     private final String node;
@@ -124,6 +128,12 @@ public final class DumpStore {
                     Files.deleteIfExists(file);
                     continue;
                 }
+                if (name.endsWith(PROFILE_SUFFIX) && !Files.exists(podDir.resolve(name.substring(0, name.length()
+                        - PROFILE_SUFFIX.length())))) {
+                    // A crash between writing the profile and its dump.
+                    Files.deleteIfExists(file);
+                    continue;
+                }
                 Matcher m = FILE.matcher(name);
                 if (m.matches() && Files.isRegularFile(file)) {
                     try {
@@ -160,7 +170,12 @@ public final class DumpStore {
                 pod.getParent().getFileName().toString(), pod.getFileName().toString(), name.group(1),
                 header.get("start"), header.get("end"), header.get("outcome"), blankToNull(header.get("engine")),
                 exit == null || exit.isBlank() ? null : Integer.valueOf(exit), bytes);
-        return new Entry(info, file, start, bytes);
+        Path profile = profileOf(file);
+        return new Entry(info, file, start, bytes + (Files.exists(profile) ? Files.size(profile) : 0));
+    }
+
+    private static Path profileOf(Path dump) {
+        return dump.resolveSibling(dump.getFileName() + PROFILE_SUFFIX);
     }
 
     /** Whether the agent issued this id and its dump is on disk. */
@@ -174,6 +189,11 @@ public final class DumpStore {
             return Optional.empty();
         }
         return Optional.ofNullable(byId.get(id)).map(Entry::path);
+    }
+
+    /** The profile (collapsed stacks) of an issued capture id, when it has one; checked as {@link #file}. */
+    public Optional<Path> profile(String id) {
+        return file(id).map(DumpStore::profileOf).filter(Files::isRegularFile);
     }
 
     /** Finished captures, newest first, optionally of one namespace and pod. */
@@ -222,32 +242,47 @@ public final class DumpStore {
         if (!file.normalize().startsWith(root)) {
             throw new IllegalArgumentException("dump path leaves the dump folder: " + file);
         }
-        byte[] content = render(capture, result);
+        byte[] content = render(capture, result, name + PROFILE_SUFFIX);
         Files.createDirectories(dir);
+        byte[] profile = result.profile() != null && result.profile().present() ? result.profile().collapsed() : null;
+        if (profile != null) {
+            // The profile first: once a shipper sees the dump, the file its header names is there.
+            writeAtomically(dir, name + PROFILE_SUFFIX, profile);
+        }
+        try {
+            writeAtomically(dir, name, content);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(profileOf(file));
+            throw e;
+        }
+        CaptureInfo info = new CaptureInfo(capture.id, node, capture.namespace, capture.pod, capture.container,
+                iso(start), iso(result.end()), result.outcome(), result.engine(), result.exitCode(), (long) content.length);
+        synchronized (this) {
+            index(new Entry(info, file, start, content.length + (profile == null ? 0 : profile.length)));
+            applyRetention(file);
+        }
+        return file;
+    }
+
+    /** Writes under a dot-prefixed {@code .tmp} name in the same folder, then renames. */
+    private static void writeAtomically(Path dir, String name, byte[] content) throws IOException {
         Path tmp = dir.resolve("." + name + ".tmp");
         try {
             try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 out.write(content);
             }
             try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file);
+                Files.move(tmp, dir.resolve(name));
             }
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
         }
-        CaptureInfo info = new CaptureInfo(capture.id, node, capture.namespace, capture.pod, capture.container,
-                iso(start), iso(result.end()), result.outcome(), result.engine(), result.exitCode(), (long) content.length);
-        synchronized (this) {
-            index(new Entry(info, file, start, content.length));
-            applyRetention(file);
-        }
-        return file;
     }
 
-    private byte[] render(Capture capture, CaptureResult result) {
+    private byte[] render(Capture capture, CaptureResult result, String profileName) {
         Map<String, String> header = new LinkedHashMap<>();
         header.put("capture-id", capture.id);
         header.put("node", node);
@@ -262,6 +297,15 @@ public final class DumpStore {
         header.put("engine", result.engine());
         header.put("outcome", result.outcome());
         header.put("exit-code", result.exitCode() == null ? null : result.exitCode().toString());
+        if (result.profile() != null) {
+            header.put("profile", result.profile().header(profileName));
+            if (result.profile().present()) {
+                header.put("profile-samples", Long.toString(result.profile().samples()));
+                if (result.profile().sampler() != null) {
+                    header.put("profile-sampler", result.profile().sampler());
+                }
+            }
+        }
         if (result.error() != null) {
             header.put("error", result.error());
         }
@@ -326,6 +370,7 @@ public final class DumpStore {
 
     private void delete(Path file) {
         try {
+            Files.deleteIfExists(profileOf(file));
             Files.deleteIfExists(file);
             // Drop the pod, namespace and day folders once they are empty.
             for (Path dir = file.getParent(); dir != null && !dir.equals(root) && dir.startsWith(root); dir = dir.getParent()) {

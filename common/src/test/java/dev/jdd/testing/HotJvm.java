@@ -34,6 +34,12 @@ public final class HotJvm implements AutoCloseable {
      */
     public static HotJvm start(List<String> launcher, Path javaHome, int idleThreads, List<String> jvmOptions)
             throws IOException {
+        return start(launcher, javaHome, Spinner.class, idleThreads, jvmOptions);
+    }
+
+    /** As {@link #start(List, Path, int, List)} with another main class of this package that prints {@code ready <pid>}. */
+    public static HotJvm start(List<String> launcher, Path javaHome, Class<?> main, int idleThreads, List<String> jvmOptions)
+            throws IOException {
         List<String> cmd = new ArrayList<>(launcher);
         cmd.add(javaHome.resolve("bin/java").toString());
         cmd.add("-Xmx64m");
@@ -41,14 +47,17 @@ public final class HotJvm implements AutoCloseable {
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(classpath().toString());
-        cmd.add(Spinner.class.getName());
+        cmd.add(main.getName());
         cmd.add(Integer.toString(idleThreads));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
+        while (line != null && line.contains(" VM warning: ")) {
+            line = out.readLine();  // a deprecated option's warning comes first
+        }
         if (line == null || !line.startsWith("ready ")) {
             p.destroyForcibly();
-            throw new IOException("Spinner did not start on " + javaHome + ": " + line);
+            throw new IOException(main.getSimpleName() + " did not start on " + javaHome + ": " + line);
         }
         return new HotJvm(p, Long.parseLong(line.substring(6).trim()));
     }

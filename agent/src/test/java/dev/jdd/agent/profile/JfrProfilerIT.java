@@ -1,0 +1,91 @@
+package dev.jdd.agent.profile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jdd.testing.HotJvm;
+import dev.jdd.testing.Jdks;
+import dev.jdd.testing.SplitSpinner;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The profiler against real JVMs on this host (the local runtime's case: the "container" is the host, and the JVM's
+ * /tmp is the host's): a hot thread that spends 70% of its time in one method and 30% in another, on JDK 17
+ * (execution sampler) and JDK 25 (CPU-time sampler); JVMs that cannot be profiled say why.
+ */
+class JfrProfilerIT {
+    private static final Duration INTERVAL = Duration.ofSeconds(3);
+
+    @ParameterizedTest(name = "JDK {0}")
+    @ValueSource(ints = {17, 25})
+    void theProfileSharesFollowTheTimeSpentInEachMethod(int feature) throws Exception {
+        try (HotJvm jvm = HotJvm.start(List.of(), Jdks.require(feature), SplitSpinner.class, 2, List.of())) {
+            Thread.sleep(500);  // let the JIT settle a little
+            long began = System.nanoTime();
+            Profile profile = JfrProfiler.onThisNode(INTERVAL).start(jvm.pid(), "it" + feature + "x" + jvm.pid(), "test: ").await();
+            Duration took = Duration.ofNanos(System.nanoTime() - began);
+            assertTrue(profile.present(), profile.unavailable());
+            assertEquals(feature >= 25 ? "cpu-time" : "execution", profile.sampler());
+            assertTrue(took.compareTo(INTERVAL.plus(JfrProfiler.BOUND)) <= 0, "took " + took);
+            Shares shares = Shares.of(new String(profile.collapsed(), StandardCharsets.UTF_8));
+            assertEquals(profile.samples(), shares.total);
+            double seventy = 100.0 * shares.seventy / (shares.seventy + shares.thirty);
+            assertTrue(shares.seventy + shares.thirty >= 30, "too few samples to judge: " + shares);
+            assertTrue(Math.abs(seventy - 70) <= 15, "70/30 expected, got " + seventy + "%: " + shares);
+            assertTrue(shares.topTwoAreTheHotThread, "the hot thread's stacks come first: " + shares.text);
+            assertNoFolderLeft(Path.of("/tmp"));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"-XX:-FlightRecorder", "-XX:+DisableAttachMechanism"})
+    void aJvmThatCannotBeProfiledSaysWhy(String flag) throws Exception {
+        try (HotJvm jvm = HotJvm.start(List.of(), Jdks.require(17), SplitSpinner.class, 1, List.of(flag))) {
+            Profile profile = JfrProfiler.onThisNode(Duration.ofSeconds(1)).start(jvm.pid(), "off" + jvm.pid(), "test: ").await();
+            assertNull(profile.collapsed());
+            String expected = flag.contains("FlightRecorder") ? "JFR disabled with -XX:-FlightRecorder"
+                    : "attach disabled with -XX:+DisableAttachMechanism";
+            assertEquals(expected, profile.unavailable());
+            assertNoFolderLeft(Path.of("/tmp"));
+        }
+    }
+
+    static void assertNoFolderLeft(Path tmp) throws IOException {
+        try (Stream<Path> files = Files.list(tmp)) {
+            List<String> left = files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith(JfrProfiler.FOLDER_PREFIX) || n.endsWith(".jfr")).toList();
+            assertEquals(List.of(), left, "profile files left in " + tmp);
+        }
+    }
+
+    /** Samples per method of {@link SplitSpinner}, from collapsed stacks. */
+    record Shares(String text, long total, long seventy, long thirty, boolean topTwoAreTheHotThread) {
+        static Shares of(String collapsed) {
+            long total = 0;
+            long seventy = 0;
+            long thirty = 0;
+            List<String> lines = collapsed.lines().toList();
+            for (String line : lines) {
+                long n = Long.parseLong(line.substring(line.lastIndexOf(' ') + 1));
+                total += n;
+                if (line.contains("dev.jdd.testing.SplitSpinner.seventy")) {
+                    seventy += n;
+                } else if (line.contains("dev.jdd.testing.SplitSpinner.thirty")) {
+                    thirty += n;
+                }
+            }
+            boolean top = lines.size() >= 2 && lines.subList(0, 2).stream()
+                    .allMatch(l -> l.startsWith("java.lang.Thread.run;") && l.contains("dev.jdd.testing.SplitSpinner."));
+            return new Shares(collapsed, total, seventy, thirty, top);
+        }
+    }
+}
