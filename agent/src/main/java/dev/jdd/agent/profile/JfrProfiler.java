@@ -91,7 +91,7 @@ public final class JfrProfiler {
         Thread worker = Thread.ofPlatform().daemon().name("profile-" + name).start(() -> {
             Profile profile;
             try {
-                profile = profile(containerPid, name, intervalEnd, deadline);
+                profile = profile(containerPid, name, intervalEnd, deadline, log);
             } catch (InterruptedException e) {
                 profile = Profile.unavailable("the agent stopped before the profile was read");
             } catch (RuntimeException | Error e) {
@@ -108,7 +108,8 @@ public final class JfrProfiler {
         return new ProfileJob(result, deadline, worker);
     }
 
-    private Profile profile(long containerPid, String name, long intervalEnd, long deadline) throws InterruptedException {
+    private Profile profile(long containerPid, String name, long intervalEnd, long deadline, String log)
+            throws InterruptedException {
         long pid;
         try {
             pid = jvms.likelyBusiestJvm(containerPid);
@@ -156,6 +157,7 @@ public final class JfrProfiler {
             Path settings = folder.resolve(SETTINGS);
             Files.write(settings, settings(feature >= 25), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             Files.setPosixFilePermissions(settings, PosixFilePermissions.fromString("rw-r--r--"));
+            long starting = System.nanoTime();
             long duration = TimeUnit.NANOSECONDS.toSeconds(intervalEnd - System.nanoTime() + DEAD_MAN.toNanos()) + 1;
             String started = attach.execute(pid, remaining(deadline - STOP_RESERVE.toNanos()), "jcmd",
                     "JFR.start name=" + recordingName + " settings=" + inside + SETTINGS + " disk=false duration="
@@ -164,6 +166,8 @@ public final class JfrProfiler {
                 return Profile.unavailable(refusal("JFR.start", started));
             }
             running = true;
+            LOG.info(log + "JFR started in JVM " + pid + " (Java " + feature + ") in "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - starting) + " ms");
             // A JFR that started late (its first start in a JVM loads it, slow on a busy node) still gets a
             // recording of some length, within the bound.
             long stopAt = Math.max(intervalEnd,
