@@ -1,8 +1,8 @@
 package dev.jdd.testing;
 
 /**
- * A JVM whose one hot thread ({@code hot-spinner}) spends about 70% of its time in {@link #seventy} and 30% in
- * {@link #thirty}, by the clock, in slices of 10 ms; {@code idle-1} ... park. Argument: number of idle threads
+ * A JVM whose one hot thread ({@code hot-spinner}) spends about 70% of its CPU time in {@link #seventy} and 30% in
+ * {@link #thirty} (7 and 3 equal amounts of work, over and over); {@code idle-1} ... park. Argument: number of idle threads
  * (default 3). Prints {@code ready <pid>} once every thread runs. For checking a CPU profile's shares.
  */
 public final class SplitSpinner {
@@ -29,22 +29,25 @@ public final class SplitSpinner {
     }
 
     static void seventy() {
-        burn(7_000_000L);
+        burn(7);
     }
 
     static void thirty() {
-        burn(3_000_000L);
+        burn(3);
     }
 
-    /** Computes for {@code nanos} of wall time (on a busy machine, the shares of CPU time follow the same 7:3). */
-    private static void burn(long nanos) {
-        long end = System.nanoTime() + nanos;
+    /**
+     * Computes {@code units} fixed amounts of work: the shares follow the CPU time spent, however the machine
+     * schedules the thread (a split by the clock would follow the scheduler on a busy machine).
+     */
+    private static void burn(int units) {
         long x = sink;
-        do {
-            for (int i = 0; i < 10_000; i++) {
+        for (int u = 0; u < units; u++) {
+            // A long counter: the loop keeps its safepoint poll, so samplers can walk the stack inside it.
+            for (long i = 0; i < 100_000; i++) {
                 x = x * 6364136223846793005L + 1442695040888963407L;
             }
-        } while (System.nanoTime() < end);
+        }
         sink = x;
     }
 }

@@ -281,7 +281,8 @@ public final class JfrProfiler {
         if (lower.contains("flight recorder") && lower.contains("disabled") || lower.contains("-flightrecorder")) {
             return "JFR disabled with -XX:-FlightRecorder";
         }
-        if (lower.contains("unknown diagnostic command") || lower.contains("not available")) {
+        if (lower.contains("module jdk.jfr not found") || lower.contains("unknown diagnostic command")
+                || lower.contains("not available")) {
             return "no JFR in this JVM: a runtime jlinked without jdk.jfr, or a JDK older than 8u262 (" + firstLine(text) + ")";
         }
         return command + " failed: " + firstLine(text);

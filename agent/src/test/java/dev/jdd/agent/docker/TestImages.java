@@ -61,6 +61,11 @@ public final class TestImages {
             return new Spec(List.of("java.base"), false);
         }
 
+        /** As {@link #jreOnly()}, with the Flight Recorder ({@code jdk.jfr}): what a JFR profile needs of a JRE. */
+        public static Spec jreWithJfr() {
+            return new Spec(List.of("java.base", "jdk.jfr"), false);
+        }
+
         /** A JRE with a shell (busybox) but no jcmd, jstack or attach module: craw.sh runs and finds no dump tool. */
         public static Spec jreWithShell() {
             return new Spec(List.of("java.base"), true);

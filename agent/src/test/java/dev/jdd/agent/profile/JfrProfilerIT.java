@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jdd.testing.HotJvm;
 import dev.jdd.testing.Jdks;
 import dev.jdd.testing.SplitSpinner;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -23,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (execution sampler) and JDK 25 (CPU-time sampler); JVMs that cannot be profiled say why.
  */
 class JfrProfilerIT {
-    private static final Duration INTERVAL = Duration.ofSeconds(3);
+    private static final Duration INTERVAL = Duration.ofSeconds(4);
 
     @ParameterizedTest(name = "JDK {0}")
     @ValueSource(ints = {17, 25})
@@ -36,13 +33,9 @@ class JfrProfilerIT {
             assertTrue(profile.present(), profile.unavailable());
             assertEquals(feature >= 25 ? "cpu-time" : "execution", profile.sampler());
             assertTrue(took.compareTo(INTERVAL.plus(JfrProfiler.BOUND)) <= 0, "took " + took);
-            Shares shares = Shares.of(new String(profile.collapsed(), StandardCharsets.UTF_8));
-            assertEquals(profile.samples(), shares.total);
-            double seventy = 100.0 * shares.seventy / (shares.seventy + shares.thirty);
-            assertTrue(shares.seventy + shares.thirty >= 30, "too few samples to judge: " + shares);
-            assertTrue(Math.abs(seventy - 70) <= 15, "70/30 expected, got " + seventy + "%: " + shares);
-            assertTrue(shares.topTwoAreTheHotThread, "the hot thread's stacks come first: " + shares.text);
-            assertNoFolderLeft(Path.of("/tmp"));
+            long total = ProfileChecks.assertSplitSpinnerShares(new String(profile.collapsed(), StandardCharsets.UTF_8));
+            assertEquals(profile.samples(), total);
+            ProfileChecks.assertNoProfileFilesIn(Path.of("/tmp"));
         }
     }
 
@@ -55,37 +48,7 @@ class JfrProfilerIT {
             String expected = flag.contains("FlightRecorder") ? "JFR disabled with -XX:-FlightRecorder"
                     : "attach disabled with -XX:+DisableAttachMechanism";
             assertEquals(expected, profile.unavailable());
-            assertNoFolderLeft(Path.of("/tmp"));
-        }
-    }
-
-    static void assertNoFolderLeft(Path tmp) throws IOException {
-        try (Stream<Path> files = Files.list(tmp)) {
-            List<String> left = files.map(p -> p.getFileName().toString())
-                    .filter(n -> n.startsWith(JfrProfiler.FOLDER_PREFIX) || n.endsWith(".jfr")).toList();
-            assertEquals(List.of(), left, "profile files left in " + tmp);
-        }
-    }
-
-    /** Samples per method of {@link SplitSpinner}, from collapsed stacks. */
-    record Shares(String text, long total, long seventy, long thirty, boolean topTwoAreTheHotThread) {
-        static Shares of(String collapsed) {
-            long total = 0;
-            long seventy = 0;
-            long thirty = 0;
-            List<String> lines = collapsed.lines().toList();
-            for (String line : lines) {
-                long n = Long.parseLong(line.substring(line.lastIndexOf(' ') + 1));
-                total += n;
-                if (line.contains("dev.jdd.testing.SplitSpinner.seventy")) {
-                    seventy += n;
-                } else if (line.contains("dev.jdd.testing.SplitSpinner.thirty")) {
-                    thirty += n;
-                }
-            }
-            boolean top = lines.size() >= 2 && lines.subList(0, 2).stream()
-                    .allMatch(l -> l.startsWith("java.lang.Thread.run;") && l.contains("dev.jdd.testing.SplitSpinner."));
-            return new Shares(collapsed, total, seventy, thirty, top);
+            ProfileChecks.assertNoProfileFilesIn(Path.of("/tmp"));
         }
     }
 }
