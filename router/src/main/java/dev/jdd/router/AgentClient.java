@@ -126,7 +126,16 @@ public final class AgentClient {
 
     /** {@code GET /v1/captures/{id}}: the status and the open body stream (the caller closes it). */
     public HttpResponse<InputStream> dump(URI agent, String id) throws AgentUnreachableException, InterruptedException {
-        URI uri = agent.resolve("/v1/captures/" + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20"));
+        return text(agent, id, "");
+    }
+
+    /** {@code GET /v1/captures/{id}/profile}: the collapsed stacks, as {@link #dump}. */
+    public HttpResponse<InputStream> profile(URI agent, String id) throws AgentUnreachableException, InterruptedException {
+        return text(agent, id, "/profile");
+    }
+
+    private HttpResponse<InputStream> text(URI agent, String id, String suffix) throws AgentUnreachableException, InterruptedException {
+        URI uri = agent.resolve("/v1/captures/" + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20") + suffix);
         try {
             return http.send(request(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {

@@ -72,14 +72,22 @@ public final class Captures implements AutoCloseable {
 
     /** The agent's answer for one dump, body still open; 400/404 as {@link HookException}. */
     public HttpResponse<InputStream> dump(String node, String id) throws InterruptedException, AgentClient.AgentUnreachableException {
+        return client.dump(agentFor(node, id), id);
+    }
+
+    /** The agent's answer for one capture's profile (collapsed stacks), as {@link #dump}. */
+    public HttpResponse<InputStream> profile(String node, String id) throws InterruptedException, AgentClient.AgentUnreachableException {
+        return client.profile(agentFor(node, id), id);
+    }
+
+    private URI agentFor(String node, String id) {
         if (!Names.isSubdomain(node)) {
             throw new HookException(400, "node is not a DNS-1123 subdomain");
         }
         if (id == null || id.isEmpty() || id.length() > MAX_ID_LENGTH || !id.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
             throw new HookException(400, "capture id must be 1 to " + MAX_ID_LENGTH + " printable ASCII characters");
         }
-        URI agent = agents.agentFor(node).orElseThrow(() -> new HookException(404, "no ready agent on node " + node));
-        return client.dump(agent, id);
+        return agents.agentFor(node).orElseThrow(() -> new HookException(404, "no ready agent on node " + node));
     }
 
     @Override

@@ -74,6 +74,15 @@ final class HttpHandlers {
     }
 
     void dump(ServerRequest req, ServerResponse res) throws InterruptedException {
+        passThrough(req, res, false);
+    }
+
+    /** {@code GET /captures/{node}/{id}/profile}: the agent's collapsed stacks, passed through. */
+    void profile(ServerRequest req, ServerResponse res) throws InterruptedException {
+        passThrough(req, res, true);
+    }
+
+    private void passThrough(ServerRequest req, ServerResponse res, boolean profile) throws InterruptedException {
         if (!c.auth().readAllowed(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
             error(res, new HookException(401, "credentials required"));
             return;
@@ -82,7 +91,7 @@ final class HttpHandlers {
         String id = req.path().pathParameters().get("id");
         HttpResponse<InputStream> answer;
         try {
-            answer = c.captures().dump(node, id);
+            answer = profile ? c.captures().profile(node, id) : c.captures().dump(node, id);
         } catch (HookException e) {
             error(res, e);
             return;
@@ -94,8 +103,8 @@ final class HttpHandlers {
             if (answer.statusCode() != 200) {
                 in.readNBytes(64 * 1024);
                 int status = answer.statusCode() == 404 || answer.statusCode() == 400 ? 404 : 502;
-                json(res, status, Map.of("error", status == 404 ? "no capture " + id + " on node " + node
-                        : "agent answered " + answer.statusCode()));
+                json(res, status, Map.of("error", status == 404 ? (profile ? "no profile of capture " : "no capture ") + id
+                        + " on node " + node : "agent answered " + answer.statusCode()));
                 return;
             }
             res.status(200);

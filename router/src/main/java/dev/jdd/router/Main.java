@@ -90,6 +90,7 @@ public final class Main {
         routing.post("/hooks", h::hooks)
                 .get("/captures", h::captures)
                 .get("/captures/{node}/{id}", h::dump)
+                .get("/captures/{node}/{id}/profile", h::profile)
                 .get("/health", h::health)
                 .get("/health/live", (req, res) -> res.send("{\"status\":\"alive\"}"))
                 .get("/metrics", h::metrics);
