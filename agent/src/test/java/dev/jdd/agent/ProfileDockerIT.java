@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code --profile=cpu} through the whole agent on the real Docker engine, each target a kubelet-labelled container:
  * a JRE with the Flight Recorder, no shell, its JVM as uid 1000 (profiled: 70/30, the hot thread first, nothing
- * left in its /tmp); a JRE without {@code jdk.jfr}, and a read-only container without a writable /tmp (profile
+ * left in its /tmp); a JDK with a shell, where craw.sh's jcmd dumps the threads while the agent records from the
+ * node; a JRE without {@code jdk.jfr}, and a read-only container without a writable /tmp (profile
  * unavailable, saying why). The runtime only finds the container; a CRI variant needs only another runtime and its
  * pods.
  */
@@ -46,6 +47,8 @@ class ProfileDockerIT {
     void profilesAShellLessJreOfAnotherUserAndSaysWhyWhereItCannot() throws Exception {
         String jfr = TestImages.jvm(fixture.docker(), HOST, TestImages.Spec.jreWithJfr());
         TestPods.Pod split = fixture.pods().startReady(split("jfr-split").withImage(jfr).withUser("1000:1000"));
+        TestPods.Pod jdk = fixture.pods().startReady(split("jdk-script").withImage(TestImages.jvm(fixture.docker(), HOST,
+                new TestImages.Spec(List.of("java.base", "jdk.jcmd", "jdk.attach", "jdk.jfr"), true))));
         TestPods.Pod noJfr = fixture.pods().startReady(split("no-jfr")
                 .withImage(TestImages.jvm(fixture.docker(), HOST, TestImages.Spec.jreOnly())).withUser("1000:1000"));
         TestPods.Pod readOnly = fixture.pods().start(split("read-only").withImage(jfr).withUser("1000:1000").readOnlyWithoutTmp());
@@ -58,6 +61,7 @@ class ProfileDockerIT {
         try (Agent agent = Agent.start(config, new DockerRuntime(HOST))) {
             AgentClient client = new AgentClient(path -> URI.create("http://127.0.0.1:" + agent.port() + path), TOKEN);
             String splitId = client.capture(split.namespace(), split.pod(), split.container()).captureId();
+            String jdkId = client.capture(jdk.namespace(), jdk.pod(), jdk.container()).captureId();
             String noJfrId = client.capture(noJfr.namespace(), noJfr.pod(), noJfr.container()).captureId();
             String readOnlyId = client.capture(readOnly.namespace(), readOnly.pod(), readOnly.container()).captureId();
 
@@ -70,6 +74,12 @@ class ProfileDockerIT {
             assertEquals(200, profile.statusCode(), profile.body());
             ProfileChecks.assertSplitSpinnerShares(profile.body());
             ProfileChecks.assertNoProfileFilesIn(Path.of("/proc/" + splitPid + "/root/tmp"));
+
+            String script = awaitDump(client, jdk, jdkId);
+            assertTrue(script.contains("# engine: jcmd\n") && script.contains("# outcome: ok\n"), script);
+            assertTrue(script.matches("(?s).*\n# profile-samples: [1-9]\\d*\n.*"), script);
+            HttpResponse<String> scriptProfile = client.text("/v1/captures/" + jdkId + "/profile");
+            assertTrue(scriptProfile.body().contains(";dev.jdd.testing.SplitSpinner.seventy"), scriptProfile.body());
 
             String withoutJfr = awaitDump(client, noJfr, noJfrId);
             assertTrue(withoutJfr.contains("# outcome: ok\n"), withoutJfr);
