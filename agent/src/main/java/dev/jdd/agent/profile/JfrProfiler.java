@@ -153,10 +153,14 @@ public final class JfrProfiler {
         String inside = "/tmp/" + folderName + "/";
         boolean running = false;
         try {
-            Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx-wx-wx"));
-            Path settings = folder.resolve(SETTINGS);
-            Files.write(settings, settings(feature >= 25), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            Files.setPosixFilePermissions(settings, PosixFilePermissions.fromString("rw-r--r--"));
+            try {
+                Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx-wx-wx"));
+                Path settings = folder.resolve(SETTINGS);
+                Files.write(settings, settings(feature >= 25), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                Files.setPosixFilePermissions(settings, PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (IOException e) {
+                return Profile.unavailable("cannot write the settings file into /tmp: " + describe(e));
+            }
             long starting = System.nanoTime();
             long duration = TimeUnit.NANOSECONDS.toSeconds(intervalEnd - System.nanoTime() + DEAD_MAN.toNanos()) + 1;
             String started = attach.execute(pid, remaining(deadline - STOP_RESERVE.toNanos()), "jcmd",
