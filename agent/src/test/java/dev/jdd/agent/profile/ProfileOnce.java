@@ -21,7 +21,7 @@ public final class ProfileOnce {
         System.out.println(p.present() ? "samples=" + p.samples() : "unavailable=" + p.unavailable());
         try (Stream<Path> tmp = Files.list(Path.of("/proc/" + pid + "/root/tmp"))) {
             System.out.println("left=" + tmp.map(f -> f.getFileName().toString())
-                    .filter(n -> n.startsWith(JfrProfiler.FOLDER_PREFIX) || n.endsWith(".jfr")).toList());
+                    .filter(n -> n.startsWith(JfrProfiler.FOLDER_PREFIX)).toList());
         }
     }
 }
