@@ -34,13 +34,15 @@ import java.util.Map;
  * @param shutdownGrace  on SIGTERM, how long running captures may take to finish
  * @param engine         {@code script} (craw.sh in the container), {@code node} (the node engine, from the node's
  *                       /proc) or {@code auto} (the script, else the node engine where the script cannot work)
+ * @param profile        {@code cpu} (a JFR CPU profile of the target over the interval, beside each dump) or {@code off}
  */
 public record AgentConfig(String bind, int port, String token, boolean insecure, int threads, Duration interval,
                           int slots, int queue, Duration cooldown, Duration execTimeout, String runtime,
                           String dockerHost, String node, Path dumpDir, long retentionBytes, Duration retentionAge,
-                          Duration shutdownGrace, String engine) {
+                          Duration shutdownGrace, String engine, String profile) {
 
     public static final List<String> ENGINES = List.of("script", "node", "auto");
+    public static final List<String> PROFILES = List.of("cpu", "off");
 
     public static final List<String> RUNTIMES = List.of("docker", "local");
 
@@ -55,6 +57,9 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
         }
         if (!ENGINES.contains(engine)) {
             throw new ConfigException("--engine=" + engine + ": expected script, node or auto");
+        }
+        if (!PROFILES.contains(profile)) {
+            throw new ConfigException("--profile=" + profile + ": expected cpu or off");
         }
     }
 
@@ -86,7 +91,9 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
                 flags.duration("shutdown-grace", Duration.ofSeconds(20), Duration.ZERO, Duration.ofHours(1),
                         "On SIGTERM, how long running captures may take to finish."),
                 flags.choice("engine", "auto", ENGINES, "script (craw.sh in the container), node (from the node, nothing"
-                        + " runs in the container) or auto (the script; the node engine where it cannot work)."));
+                        + " runs in the container) or auto (the script; the node engine where it cannot work)."),
+                flags.choice("profile", "cpu", PROFILES, "cpu (a JFR CPU profile of the target over the interval, written"
+                        + " beside each dump as <dump>.collapsed) or off."));
         flags.rejectUnknown();
         if (config.execTimeout.compareTo(config.interval.plusSeconds(1)) < 0) {
             throw flags.bad("exec-timeout", config.execTimeout.toMillis() + "ms", "must exceed " + flags.form("interval")
@@ -101,33 +108,38 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
     }
 
     /**
-     * Defaults for tests: loopback, a free port, the local runtime, the script engine only, no token check unless
-     * one is given.
+     * Defaults for tests: loopback, a free port, the local runtime, the script engine only, no profile, no token check
+     * unless one is given.
      */
     public static AgentConfig forTest(Path dumpDir, String token) {
         return new AgentConfig("127.0.0.1", 0, token, token == null, 50, Duration.ofSeconds(2), 10, 100,
                 Duration.ofMinutes(5), Duration.ofSeconds(30), "local", "unix:///var/run/docker.sock", "test-node",
-                dumpDir, 1L << 30, Duration.ofDays(7), Duration.ofSeconds(20), "script");
+                dumpDir, 1L << 30, Duration.ofDays(7), Duration.ofSeconds(20), "script", "off");
     }
 
     public AgentConfig withBind(String bind, int port) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, profile);
     }
 
     public AgentConfig withLimits(int slots, int queue, Duration cooldown) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, profile);
     }
 
     public AgentConfig withCapture(int threads, Duration interval, Duration execTimeout) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, profile);
     }
 
     public AgentConfig withEngine(String engine) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, profile);
+    }
+
+    public AgentConfig withProfile(String profile) {
+        return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, profile);
     }
 
     private static String defaultNode(Map<String, String> env) {

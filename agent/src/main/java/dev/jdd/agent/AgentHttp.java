@@ -51,6 +51,7 @@ final class AgentHttp {
         routing.post("/v1/captures", this::submit)
                 .get("/v1/captures", this::list)
                 .get("/v1/captures/{id}", this::dump)
+                .get("/v1/captures/{id}/profile", this::profile)
                 .any("/v1/*", (req, res) -> {
                     if (authorized(req, res)) {
                         json(res, Status.NOT_FOUND_404, Map.of("detail", "no such resource"));
@@ -145,33 +146,47 @@ final class AgentHttp {
     }
 
     private void dump(ServerRequest req, ServerResponse res) {
+        sendFile(req, res, false);
+    }
+
+    /** The collapsed stacks of a capture's profile; 404 saying why when there are none. */
+    private void profile(ServerRequest req, ServerResponse res) {
+        sendFile(req, res, true);
+    }
+
+    private void sendFile(ServerRequest req, ServerResponse res, boolean profile) {
         if (!authorized(req, res)) {
             return;
         }
         String id = req.path().pathParameters().first("id").orElse("");
         // Only ids this agent issued reach the file system: the index maps them to paths it built itself.
-        Optional<Path> file = store.file(id);
-        Optional<byte[]> unwritten = file.isEmpty() ? store.unwrittenText(id) : Optional.empty();
+        Optional<Path> file = profile ? store.profile(id) : store.file(id);
+                Optional<byte[]> unwritten = file.isEmpty() && !profile ? store.unwrittenText(id) : Optional.empty();
         if (unwritten.isPresent()) {
             res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
             res.send(unwritten.get());
             return;
         }
         if (file.isEmpty()) {
-            String detail = DumpStore.looksLikeId(id) && scheduler.isActive(id)
-                    ? "capture " + id + " has not finished yet" : "no capture with that id on this node";
+            String detail = DumpStore.looksLikeId(id) && scheduler.isActive(id) ? "capture " + id + " has not finished yet"
+                    : profile && store.contains(id) ? "capture " + id + " has no profile (its dump's '# profile:' line says why)"
+                    : "no capture with that id on this node";
             json(res, Status.NOT_FOUND_404, new Admission(Outcome.NOT_FOUND, null, detail).toJson());
             return;
         }
-        try (InputStream in = Files.newInputStream(file.get())) {
+        sendText(res, file.get(), profile ? "the profile was removed by retention" : "the dump was removed by retention");
+    }
+
+    private static void sendText(ServerResponse res, Path file, String removed) {
+        try (InputStream in = Files.newInputStream(file)) {
             res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-            res.contentLength(Files.size(file.get()));
+            res.contentLength(Files.size(file));
             try (OutputStream out = res.outputStream()) {
                 in.transferTo(out);
             }
         } catch (NoSuchFileException e) {
             // removed by retention between lookup and open
-            json(res, Status.NOT_FOUND_404, new Admission(Outcome.NOT_FOUND, null, "the dump was removed by retention").toJson());
+            json(res, Status.NOT_FOUND_404, new Admission(Outcome.NOT_FOUND, null, removed).toJson());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,5 +1,6 @@
 package dev.jdd.agent;
 
+import dev.jdd.agent.profile.Profile;
 import java.time.Instant;
 
 /**
@@ -13,9 +14,15 @@ import java.time.Instant;
  * @param stdout      craw.sh's output (empty when it did not run)
  * @param stderr      craw.sh's diagnostics
  * @param error       why the capture failed, or null when it is ok
+ * @param profile     the JFR profile taken during the capture, or null when the capture never reached a target
  */
 record CaptureResult(String outcome, String containerId, String engine, Integer exitCode, Instant end, byte[] stdout,
-                     byte[] stderr, String error) {
+                     byte[] stderr, String error, Profile profile) {
+
+    CaptureResult(String outcome, String containerId, String engine, Integer exitCode, Instant end, byte[] stdout,
+                  byte[] stderr, String error) {
+        this(outcome, containerId, engine, exitCode, end, stdout, stderr, error, null);
+    }
 
     static final String OK = "ok";
     static final String FAILED = "failed";
@@ -27,6 +34,10 @@ record CaptureResult(String outcome, String containerId, String engine, Integer 
 
     static CaptureResult without(String outcome, String containerId, String error, Instant end) {
         return new CaptureResult(outcome, containerId, null, null, end, new byte[0], new byte[0], error);
+    }
+
+    CaptureResult withProfile(Profile with) {
+        return new CaptureResult(outcome, containerId, engine, exitCode, end, stdout, stderr, error, with);
     }
 
     /** Whether the capture reached the container, so that the cooldown applies to it. */

@@ -2,6 +2,9 @@ package dev.jdd.agent;
 
 import dev.jdd.agent.node.NodeCapture;
 import dev.jdd.agent.node.NodeEngine;
+import dev.jdd.agent.profile.JfrProfiler;
+import dev.jdd.agent.profile.Profile;
+import dev.jdd.agent.profile.ProfileJob;
 import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.agent.runtime.CopyRefusedException;
 import dev.jdd.agent.runtime.ExecResult;
@@ -27,6 +30,9 @@ import java.util.regex.Pattern;
  * <p>With {@code --engine=node} the node engine captures instead, from the node's /proc; with {@code auto} (the
  * default) the script runs first and the node engine takes over where the script cannot work: the container has
  * no shell (seen from the node, or the exec of {@code sh} fails) or no tool that can dump threads (exit 4).
+ *
+ * <p>With {@code --profile=cpu} a JFR profile of the target's JVM is recorded from the node over the same interval,
+ * in parallel ({@link JfrProfiler}); its result joins the capture's, and never fails it.
  */
 final class CaptureRunner {
     private static final Logger LOG = Logger.getLogger(CaptureRunner.class.getName());
@@ -44,12 +50,15 @@ final class CaptureRunner {
     private final Clock clock;
     private final String engine;
     private final NodeEngine nodeEngine;
+    /** Null with {@code --profile=off}. */
+    private final JfrProfiler profiler;
 
     CaptureRunner(ContainerRuntime runtime, byte[] script, AgentConfig config, Clock clock) {
         this(runtime, script, config, clock, NodeCapture.onThisNode());
     }
 
     CaptureRunner(ContainerRuntime runtime, byte[] script, AgentConfig config, Clock clock, NodeEngine nodeEngine) {
+        this.profiler = config.profile().equals("cpu") ? JfrProfiler.onThisNode(config.interval()) : null;
         this.engine = config.engine();
         this.nodeEngine = nodeEngine;
         this.runtime = runtime;
@@ -76,6 +85,13 @@ final class CaptureRunner {
                     clock.instant());
         }
         Target target = found.get();
+        ProfileJob profile = profiler == null ? ProfileJob.done(Profile.off()) : profiler.start(target.hostPid(), capture.id, log);
+        return capture(capture, target).withProfile(profile.await());
+    }
+
+    /** The thread sampling of a found target, by the script or the node engine. */
+    private CaptureResult capture(Capture capture, Target target) {
+        String log = capture.log(node);
         try {
             if (engine.equals("node")) {
                 return captureFromNode(capture, target, "", new byte[0]);

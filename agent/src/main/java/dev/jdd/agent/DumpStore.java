@@ -44,6 +44,8 @@ import java.util.regex.Pattern;
  * file or the whole one. A dump that cannot be written (disk full) leaves nothing on disk (no temporary file, no
  * empty folder) and is kept in memory instead, as {@link #recordUnwritten}: listed with its error, and its header
  * served as its text, until the agent restarts.
+ * A capture's profile ({@code <dump name>.collapsed}, collapsed stacks) is written the same way beside its dump, counts
+ * towards the retention bytes with it and is removed with it.
  */
 public final class DumpStore {
     private static final Logger LOG = Logger.getLogger(DumpStore.class.getName());
@@ -58,6 +60,8 @@ public final class DumpStore {
     private static final int HEADER_READ_MAX = 64;
     /** Captures whose dump could not be written, kept in memory: the newest this many. */
     private static final int UNWRITTEN_MAX = 1000;
+    /** Appended to a dump's file name for its profile. */
+    static final String PROFILE_SUFFIX = ".collapsed";
 
     private final Path root;
     private final String node;
@@ -148,6 +152,12 @@ public final class DumpStore {
                     Files.deleteIfExists(file);
                     continue;
                 }
+                if (name.endsWith(PROFILE_SUFFIX) && !Files.exists(podDir.resolve(name.substring(0, name.length()
+                        - PROFILE_SUFFIX.length())))) {
+                    // A crash between writing the profile and its dump.
+                    Files.deleteIfExists(file);
+                    continue;
+                }
                 Matcher m = FILE.matcher(name);
                 if (m.matches() && Files.isRegularFile(file)) {
                     try {
@@ -185,7 +195,12 @@ public final class DumpStore {
                 header.get("start"), header.get("end"), header.get("outcome"), blankToNull(header.get("engine")),
                 exit == null || exit.isBlank() ? null : Integer.valueOf(exit), bytes, blankToNull(header.get("error")),
                 header.containsKey("truncated") ? Boolean.TRUE : null);
-        return new Entry(info, file, start, bytes);
+        Path profile = profileOf(file);
+        return new Entry(info, file, start, bytes + (Files.exists(profile) ? Files.size(profile) : 0));
+    }
+
+    private static Path profileOf(Path dump) {
+        return dump.resolveSibling(dump.getFileName() + PROFILE_SUFFIX);
     }
 
     /** Whether the agent issued this id and its dump is on disk. */
@@ -207,6 +222,11 @@ public final class DumpStore {
             return Optional.empty();
         }
         return Optional.ofNullable(byId.get(id)).map(Entry::text).map(byte[]::clone);
+    }
+
+    /** The profile (collapsed stacks) of an issued capture id, when it has one; checked as {@link #file}. */
+    public Optional<Path> profile(String id) {
+        return file(id).map(DumpStore::profileOf).filter(Files::isRegularFile);
     }
 
     /** Finished captures, newest first, optionally of one namespace and pod. */
@@ -255,8 +275,37 @@ public final class DumpStore {
         if (!file.normalize().startsWith(root)) {
             throw new IllegalArgumentException("dump path leaves the dump folder: " + file);
         }
-        Rendered rendered = render(capture, result);
+        Rendered rendered = render(capture, result, name + PROFILE_SUFFIX);
         byte[] content = rendered.content();
+        byte[] profile = result.profile() != null && result.profile().present() ? result.profile().collapsed() : null;
+        if (profile != null) {
+            // The profile first: once a shipper sees the dump, the file its header names is there.
+            writeAtomically(dir, name + PROFILE_SUFFIX, profile);
+        }
+        try {
+            writeAtomically(dir, name, content);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(profileOf(file));
+            synchronized (folders) {
+                pruneEmptyFolders(dir);
+            }
+            throw e;
+        }
+        CaptureInfo info = new CaptureInfo(capture.id, node, capture.namespace, capture.pod, capture.container,
+                iso(start), iso(result.end()), result.outcome(), result.engine(), result.exitCode(), (long) content.length,
+                result.error(), rendered.truncated() ? Boolean.TRUE : null);
+        synchronized (this) {
+            index(new Entry(info, file, start, content.length + (profile == null ? 0 : profile.length)));
+            applyRetention(file);
+        }
+        return file;
+    }
+
+    /**
+     * Writes under a dot-prefixed {@code .tmp} name in the same folder, fsynced, then renames and syncs the folder: a
+     * crash leaves either no file or the whole one. On failure nothing is left (no temporary file, no empty folder).
+     */
+    private void writeAtomically(Path dir, String name, byte[] content) throws IOException {
         Path tmp = dir.resolve("." + name + ".tmp");
         Path made = null;
         try {
@@ -271,9 +320,9 @@ public final class DumpStore {
                 out.getFD().sync();
             }
             try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file);
+                Files.move(tmp, dir.resolve(name));
             }
             syncFolder(dir);
             if (made != null) {
@@ -291,14 +340,6 @@ public final class DumpStore {
             }
             throw e;
         }
-        CaptureInfo info = new CaptureInfo(capture.id, node, capture.namespace, capture.pod, capture.container,
-                iso(start), iso(result.end()), result.outcome(), result.engine(), result.exitCode(), (long) content.length,
-                result.error(), rendered.truncated() ? Boolean.TRUE : null);
-        synchronized (this) {
-            index(new Entry(info, file, start, content.length));
-            applyRetention(file);
-        }
-        return file;
     }
 
     /**
@@ -306,7 +347,7 @@ public final class DumpStore {
      * and error) and its header is served as its text. Nothing is written.
      */
     public void recordUnwritten(Capture capture, CaptureResult result) {
-        byte[] text = render(capture, result).content();
+        byte[] text = render(capture, result, null).content();
         CaptureInfo info = new CaptureInfo(capture.id, node, capture.namespace, capture.pod, capture.container,
                 iso(capture.accepted), iso(result.end()), result.outcome(), result.engine(), result.exitCode(), null,
                 result.error(), null);
@@ -347,7 +388,7 @@ public final class DumpStore {
         }
     }
 
-    private Rendered render(Capture capture, CaptureResult result) {
+    private Rendered render(Capture capture, CaptureResult result, String profileName) {
         Map<String, String> header = new LinkedHashMap<>();
         header.put("capture-id", capture.id);
         header.put("node", node);
@@ -362,6 +403,17 @@ public final class DumpStore {
         header.put("engine", result.engine());
         header.put("outcome", result.outcome());
         header.put("exit-code", result.exitCode() == null ? null : result.exitCode().toString());
+        if (result.profile() != null && profileName == null) {
+            header.put("profile", "unavailable (the dump could not be written, so neither was its profile)");
+        } else if (result.profile() != null) {
+            header.put("profile", result.profile().header(profileName));
+            if (result.profile().present()) {
+                header.put("profile-samples", Long.toString(result.profile().samples()));
+                if (result.profile().sampler() != null) {
+                    header.put("profile-sampler", result.profile().sampler());
+                }
+            }
+        }
         if (result.error() != null) {
             header.put("error", result.error());
         }
@@ -452,6 +504,7 @@ public final class DumpStore {
 
     private void delete(Path file) {
         try {
+            Files.deleteIfExists(profileOf(file));
             Files.deleteIfExists(file);
             synchronized (folders) {
                 pruneEmptyFolders(file.getParent());

@@ -37,6 +37,7 @@ class AgentConfigTest {
         assertEquals(Duration.ofDays(7), c.retentionAge());
         assertEquals(Duration.ofSeconds(20), c.shutdownGrace());
         assertEquals("auto", c.engine());
+        assertEquals("cpu", c.profile());
     }
 
     @Test
@@ -71,7 +72,7 @@ class AgentConfigTest {
                 {"--slots=0"}, {"--slots=ten"}, {"--queue=-1"}, {"--interval=2"}, {"--cooldown=soon"},
                 {"--runtime=containerd"}, {"--port=70000"}, {"--retention-bytes=lots"}, {"--no-such-flag=1"},
                 {"--exec-timeout=2s", "--interval=2s"}, {"--bind=not an address"}, {"--threads=0"}, {"--engine=jattach"},
-                {"--engine=NODE"}};
+                {"--engine=NODE"}, {"--profile=wall"}, {"--profile=CPU"}};
         for (String[] args : bad) {
             String[] withToken = new String[args.length + 1];
             System.arraycopy(args, 0, withToken, 0, args.length);

@@ -7,6 +7,7 @@ import dev.jdd.agent.docker.AgentClient;
 import dev.jdd.agent.local.LocalRuntime;
 import dev.jdd.testing.HotJvm;
 import dev.jdd.testing.Jdks;
+import dev.jdd.testing.Spinner;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,7 +56,7 @@ class BigJvmIT {
 
     @Test
     void twentyThousandThreadsEitherFitOrTimeOutWithTheTrueReason() throws Exception {
-        try (HotJvm jvm = HotJvm.start(List.of(), Jdks.current(), List.of("-Xss256k", "-XX:-UsePerfData"),
+        try (HotJvm jvm = HotJvm.start(List.of(), Jdks.current(), Spinner.class, List.of("-Xss256k", "-XX:-UsePerfData"),
                 List.of("20000", "1", "0"))) {
             Map<String, String> header = capture(jvm, 10000);
             if (header.get("outcome").equals("ok")) {
@@ -69,7 +70,7 @@ class BigJvmIT {
 
     @Test
     void deepStacksAreBoundedPerThread() throws Exception {
-        try (HotJvm jvm = HotJvm.start(List.of(), Jdks.current(), List.of("-Xss4m", "-XX:-UsePerfData"),
+        try (HotJvm jvm = HotJvm.start(List.of(), Jdks.current(), Spinner.class, List.of("-Xss4m", "-XX:-UsePerfData"),
                 List.of("1000", "1", "1000"))) {
             Map<String, String> header = capture(jvm, 50);
             assertEquals("ok", header.get("outcome"), header.toString());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jdd.agent.profile.Profile;
 import dev.jdd.common.CaptureInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -168,6 +169,43 @@ class DumpStoreTest {
         assertFalse(Files.exists(root.resolve("2026-11-25")), "its empty day folder went with it");
         assertTrue(store.contains(ids[3]));
         assertEquals(3, files().size());
+    }
+
+    @Test
+    void aProfileGoesBesideItsDumpIsNamedInTheHeaderAndLeavesWithIt() throws IOException {
+        DumpStore store = open(1L << 20, Duration.ofDays(7));
+        Instant at = clock.instant().minus(Duration.ofDays(1));
+        String stacks = "java.lang.Thread.run;a.B.hot 90\njava.lang.Thread.run;a.B.cold 10\n";
+        Path file = store.write(capture("00000000000000e1", "shop", "web", "api", at),
+                ok(at, "# jdd-capture: 1\n").withProfile(Profile.of(stacks.getBytes(StandardCharsets.UTF_8), 100, "cpu-time")));
+        Path profile = file.resolveSibling("api_" + file.getFileName().toString().substring(4) + ".collapsed");
+        assertEquals(stacks, Files.readString(profile));
+        assertTrue(Files.readString(file).contains("# exit-code: 0\n# profile: " + profile.getFileName()
+                + "\n# profile-samples: 100\n# profile-sampler: cpu-time\n\n"), Files.readString(file));
+        assertEquals(Optional.of(profile), store.profile("00000000000000e1"));
+        assertEquals(Files.size(file) + Files.size(profile), store.totalBytes());
+        assertEquals(List.of(file, profile), files().stream().sorted().toList(), "no temporary file is left");
+
+        Path without = store.write(capture("00000000000000e2", "shop", "web", "api", at.plusSeconds(1)),
+                ok(at, "x\n").withProfile(Profile.unavailable("read-only /tmp")));
+        assertTrue(Files.readString(without).contains("# exit-code: 0\n# profile: unavailable (read-only /tmp)\n\n"));
+        assertEquals(Optional.empty(), store.profile("00000000000000e2"));
+        Path off = store.write(capture("00000000000000e3", "shop", "web", "api", at.plusSeconds(2)),
+                ok(at, "x\n").withProfile(Profile.off()));
+        assertTrue(Files.readString(off).contains("# profile: off\n"));
+        assertEquals(Optional.empty(), store.profile("not-an-id/../x"));
+
+        // Reopened: the profile still counts; an orphan profile (a crash before its dump) is removed.
+        Path orphan = Files.writeString(file.resolveSibling("api_000000_00000000000000e9.log.collapsed"), "a 1\n");
+        DumpStore reopened = open(1L << 20, Duration.ofDays(7));
+        assertFalse(Files.exists(orphan));
+        assertEquals(store.totalBytes(), reopened.totalBytes());
+        assertEquals(Optional.of(profile), reopened.profile("00000000000000e1"));
+
+        // Retention removes the profile with its dump.
+        reopened.write(capture("00000000000000e4", "shop", "web", "api", clock.instant()), ok(clock.instant(), "y".repeat(1 << 20)));
+        assertFalse(Files.exists(profile));
+        assertFalse(Files.exists(file));
     }
 
     @Test

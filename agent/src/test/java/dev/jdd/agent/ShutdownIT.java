@@ -75,6 +75,7 @@ class ShutdownIT {
                 assertTrue(queuedDump.contains("# outcome: interrupted\n"), queuedDump);
                 assertTrue(queuedDump.contains("# error: the agent stopped before the capture ran\n"), queuedDump);
                 assertEquals(List.of(), folders(), "the copied script folder is removed");
+                assertFalse(Files.exists(Path.of("/tmp/jdd-profile-" + running)), "the profile's folder in the target is removed");
                 try (Stream<Path> left = Files.list(tmp)) {
                     assertEquals(List.of(tmp.resolve("agent.log")), left.toList(), "nothing else is left in the temporary folder");
                 }

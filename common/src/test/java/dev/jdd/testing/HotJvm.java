@@ -34,14 +34,14 @@ public final class HotJvm implements AutoCloseable {
      */
     public static HotJvm start(List<String> launcher, Path javaHome, int idleThreads, List<String> jvmOptions)
             throws IOException {
-        return start(launcher, javaHome, jvmOptions, List.of(Integer.toString(idleThreads)));
+        return start(launcher, javaHome, Spinner.class, jvmOptions, List.of(Integer.toString(idleThreads)));
     }
 
     /**
-     * As {@link #start(List, Path, int, List)} with all of {@link Spinner}'s arguments (idle threads, hot threads,
-     * stack depth, names of further threads).
+     * As {@link #start(List, Path, int, List)} with another main class of this package that prints {@code ready <pid>},
+     * and all its arguments (for {@link Spinner}: idle threads, hot threads, stack depth, names of further threads).
      */
-    public static HotJvm start(List<String> launcher, Path javaHome, List<String> jvmOptions, List<String> spinnerArgs)
+    public static HotJvm start(List<String> launcher, Path javaHome, Class<?> main, List<String> jvmOptions, List<String> args)
             throws IOException {
         List<String> cmd = new ArrayList<>(launcher);
         cmd.add(javaHome.resolve("bin/java").toString());
@@ -50,14 +50,17 @@ public final class HotJvm implements AutoCloseable {
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add((launcher.isEmpty() ? classpath() : readableClasspath()).toString());
-        cmd.add(Spinner.class.getName());
-        cmd.addAll(spinnerArgs);
+        cmd.add(main.getName());
+        cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
+        while (line != null && line.contains(" VM warning: ")) {
+            line = out.readLine();  // a deprecated option's warning comes first
+        }
         if (line == null || !line.startsWith("ready ")) {
             p.destroyForcibly();
-            throw new IOException("Spinner did not start on " + javaHome + ": " + line);
+            throw new IOException(main.getSimpleName() + " did not start on " + javaHome + ": " + line);
         }
         return new HotJvm(p, Long.parseLong(line.substring(6).trim()));
     }

@@ -38,9 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 @RequiresDocker
 class ImageIT {
     private static final URI HOST = DockerFixture.HOST;
-    /** What the two roles need of a JRE (jdeps over both jars and their libs), as a Temurin JRE has. */
+    /** What the two roles need of a JRE (jdeps over both jars and their libs; jdk.jfr reads profiles), as a Temurin JRE has. */
     private static final List<String> JRE_MODULES = List.of("java.base", "java.desktop", "java.logging",
-            "java.management", "java.naming", "java.net.http", "java.sql", "java.xml", "jdk.unsupported", "jdk.zipfs");
+            "java.management", "java.naming", "java.net.http", "java.sql", "java.xml", "jdk.jfr", "jdk.unsupported", "jdk.zipfs");
     private static final String TOKEN = "image-it-" + TestPods.RUN;
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
 

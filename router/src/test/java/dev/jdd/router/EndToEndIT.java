@@ -81,6 +81,29 @@ class EndToEndIT {
     }
 
     @Test
+    void theRouterPassesTheAgentsProfileThrough() throws Exception {
+        try (HotJvm jvm = HotJvm.start();
+             RealAgents agents = RealAgents.startProfiling(TOKEN, "node-p");
+             TestRouter router = TestRouter.start(null, "--agents=" + agents.agentsFlag("node-p"), "--token=" + TOKEN)) {
+            String body = "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\",\"labels\":"
+                    + "{\"alertname\":\"JvmCpuHigh\",\"namespace\":\"demo\",\"pod\":\"p\",\"container\":\"pid-" + jvm.pid()
+                    + "\",\"node\":\"node-p\"}}]}";
+            HttpResponse<String> res = router.post("/hooks", body);
+            assertEquals(202, res.statusCode(), res.body());
+            String id = Json.MAPPER.readTree(res.body()).get("targets").get(0).get("captureId").asText();
+            String dump = waitForDump(router, "node-p", id);
+            assertTrue(dump.contains("\n# profile: pid-" + jvm.pid() + "_"), dump);
+            HttpResponse<String> profile = router.get("/captures/node-p/" + id + "/profile");
+            assertEquals(200, profile.statusCode(), profile.body());
+            assertTrue(profile.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+            assertEquals(Files.readString(Path.of(agents.dumps(0).getFirst() + ".collapsed")), profile.body());
+            HttpResponse<String> none = router.get("/captures/node-p/0000000000000000/profile");
+            assertEquals(404, none.statusCode());
+            assertTrue(none.body().contains("no profile of capture"), none.body());
+        }
+    }
+
+    @Test
     void alertPostedToARealAlertmanagerEndsAsADumpOnDisk() throws Exception {
         assumeTrue(Files.isExecutable(RealAlertmanager.BINARY),
                 "prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)");

@@ -29,8 +29,22 @@ final class RealAgents implements AutoCloseable {
         this.port = port;
     }
 
-    /** @param nodes node name for 127.0.0.2, 127.0.0.3, ... in order */
+    /**
+     * Agents without a profile ({@code --profile=off}): the first profile of a JVM loads JFR in it, whose CPU in the
+     * JVM's Attach Listener thread would compete for rank #1 with the hot thread over these short intervals.
+     *
+     * @param nodes node name for 127.0.0.2, 127.0.0.3, ... in order
+     */
     static RealAgents start(String token, String... nodes) throws IOException {
+        return start(token, "off", nodes);
+    }
+
+    /** As {@link #start(String, String...)} with the default {@code --profile=cpu}. */
+    static RealAgents startProfiling(String token, String... nodes) throws IOException {
+        return start(token, "cpu", nodes);
+    }
+
+    private static RealAgents start(String token, String profile, String[] nodes) throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.2"))) {
             port = s.getLocalPort();
@@ -42,7 +56,7 @@ final class RealAgents implements AutoCloseable {
                 all.dumpDirs.add(dumps);
                 AgentConfig config = AgentConfig.from(Flags.parse(new String[]{
                         "--bind=" + address(i), "--port=" + port, "--token=" + token, "--runtime=local",
-                        "--node=" + nodes[i], "--dump-dir=" + dumps, "--interval=500ms", "--threads=10"}, Map.of()), Map.of());
+                        "--node=" + nodes[i], "--dump-dir=" + dumps, "--interval=500ms", "--threads=10", "--profile=" + profile}, Map.of()), Map.of());
                 all.agents.add(Agent.start(config, new LocalRuntime()));
             }
         } catch (IOException | RuntimeException e) {

@@ -330,7 +330,7 @@ public final class HotSpotAttach {
      * The target's Java feature version from the {@code release} file of its runtime, seen through its root
      * ({@code <home>/bin/java}, or {@code <jdk>/jre/bin/java} on Java 8), or -1 when unknown.
      */
-    int javaFeature(long hostPid) {
+    public int javaFeature(long hostPid) {
         Path procPid = proc.pid(hostPid);
         try {
             String exe = Files.readSymbolicLink(procPid.resolve("exe")).toString().replace(" (deleted)", "");

@@ -174,6 +174,27 @@ public final class NodeCapture implements NodeEngine {
         return members.stream().filter(this::mapsLibjvm).toList();
     }
 
+    /**
+     * The JVM in the container of {@code containerPid} that has used the most CPU so far (its whole life), or 0 when
+     * there is none: the profiler must pick one before the interval tells which is busiest now.
+     */
+    public long likelyBusiestJvm(long containerPid) throws IOException {
+        long best = 0;
+        long bestTicks = -1;
+        for (long pid : findJvms(containerPid)) {
+            try {
+                long ticks = ProcFs.parseStat(ProcFs.read(proc.pid(pid).resolve("stat"))).cpuTicks();
+                if (ticks > bestTicks) {
+                    best = pid;
+                    bestTicks = ticks;
+                }
+            } catch (IOException | RuntimeException e) {
+                // ended meanwhile
+            }
+        }
+        return best;
+    }
+
     private static long pidOf(Path p) {
         String name = p.getFileName().toString();
         for (int i = 0; i < name.length(); i++) {

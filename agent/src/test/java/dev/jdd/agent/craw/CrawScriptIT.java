@@ -11,6 +11,7 @@ import dev.jdd.agent.craw.CrawScript.Run;
 import dev.jdd.agent.craw.CrawScript.Shell;
 import dev.jdd.testing.HotJvm;
 import dev.jdd.testing.Jdks;
+import dev.jdd.testing.Spinner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -467,7 +468,7 @@ class CrawScriptIT {
     void threadNamesArePrintedVerbatim(List<String> shellCommand) throws Exception {
         List<String> spinnerArgs = new ArrayList<>(List.of("1", "1", "0"));
         spinnerArgs.addAll(ODD_NAMES);
-        try (HotJvm jvm = HotJvm.start(List.of(), Jdks.current(), List.of("-XX:-UsePerfData"), spinnerArgs)) {
+        try (HotJvm jvm = HotJvm.start(List.of(), Jdks.current(), Spinner.class, List.of("-XX:-UsePerfData"), spinnerArgs)) {
             List<String> cmd = new ArrayList<>(shellCommand);
             cmd.add(script.toString());
             cmd.addAll(List.of("-n", "500", "-i", "200", "-p", Long.toString(jvm.pid())));
@@ -486,7 +487,7 @@ class CrawScriptIT {
     @ParameterizedTest
     @EnumSource(Shell.class)
     void deepStacksAreCutAtDashDFramesWithACount(Shell shell) throws Exception {
-        try (HotJvm jvm = HotJvm.start(List.of(), Jdks.current(), List.of("-XX:-UsePerfData"), List.of("3", "1", "600"))) {
+        try (HotJvm jvm = HotJvm.start(List.of(), Jdks.current(), Spinner.class, List.of("-XX:-UsePerfData"), List.of("3", "1", "600"))) {
             Result r = craw(shell, "-n", "500", "-i", "200", "-d", "40", "-p", Long.toString(jvm.pid())).run(scratch, RUN_LIMIT);
             assertEquals(0, r.exit(), r::toString);
             CrawOutput.Ranked idle = CrawOutput.parse(r.out()).named("idle-1");

@@ -110,6 +110,12 @@ public final class AgentClient {
         return r.body();
     }
 
+    /** A GET with the token, its body as text whatever the status ({@code /v1/captures/{id}/profile}). */
+    public HttpResponse<String> text(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(uri.apply(path)).header("Authorization", "Bearer " + token).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     private static Answer answer(HttpResponse<String> r) {
         Map<String, Object> body;
         try {

@@ -61,6 +61,11 @@ public final class TestImages {
             return new Spec(List.of("java.base"), false);
         }
 
+        /** As {@link #jreOnly()}, with the Flight Recorder ({@code jdk.jfr}): what a JFR profile needs of a JRE. */
+        public static Spec jreWithJfr() {
+            return new Spec(List.of("java.base", "jdk.jfr"), false);
+        }
+
         /** A JRE with a shell (busybox) but no jcmd, jstack or attach module: craw.sh runs and finds no dump tool. */
         public static Spec jreWithShell() {
             return new Spec(List.of("java.base"), true);
@@ -252,13 +257,13 @@ public final class TestImages {
         Path where = HotJvm.classpath();
         if (Files.isDirectory(where)) {
             try (Stream<Path> files = Files.list(where.resolve("dev/jdd/testing"))) {
-                for (Path f : files.filter(f -> f.getFileName().toString().matches("Spinner(\\$.*)?\\.class")).toList()) {
+                for (Path f : files.filter(f -> f.getFileName().toString().matches("(Split)?Spinner(\\$.*)?\\.class")).toList()) {
                     classes.put("dev/jdd/testing/" + f.getFileName(), Files.readAllBytes(f));
                 }
             }
         } else {
             try (JarFile jar = new JarFile(where.toFile())) {
-                for (var entry : jar.stream().filter(e -> e.getName().matches("dev/jdd/testing/Spinner(\\$.*)?\\.class")).toList()) {
+                for (var entry : jar.stream().filter(e -> e.getName().matches("dev/jdd/testing/(Split)?Spinner(\\$.*)?\\.class")).toList()) {
                     try (InputStream in = jar.getInputStream(entry)) {
                         classes.put(entry.getName(), in.readAllBytes());
                     }

@@ -2,22 +2,15 @@ package dev.jdd.agent.node;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.dockerjava.api.model.AccessMode;
-import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.Volume;
+import dev.jdd.agent.docker.AgentLikeContainer;
 import dev.jdd.agent.docker.DockerFixture;
 import dev.jdd.agent.docker.TestImages;
 import dev.jdd.agent.docker.TestPods;
 import dev.jdd.agent.runtime.Target;
 import dev.jdd.testing.RequiresDocker;
 import java.net.URI;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -54,30 +47,7 @@ class NodeEngineCapabilitiesIT {
 
     /** Runs {@link CaptureOnce} in a root container with hostPID and only {@code caps}; returns its output. */
     private static String runEngine(String image, long pid, Capability... caps) throws InterruptedException {
-        List<Bind> binds = new ArrayList<>();
-        List<String> classpath = new ArrayList<>();
-        int i = 0;
         // The engine needs nothing beyond java.base and the agent's own classes (CaptureOnce is a test class).
-        for (Path dir : List.of(Path.of("target/classes"), Path.of("target/test-classes"))) {
-            String inside = "/jdd/" + i++;
-            binds.add(new Bind(dir.toAbsolutePath().toString(), new Volume(inside), AccessMode.ro));
-            classpath.add(inside);
-        }
-        HostConfig host = HostConfig.newHostConfig().withPidMode("host").withNetworkMode("none")
-                .withCapDrop(Capability.ALL).withCapAdd(caps).withBinds(binds);
-        String id = fixture.docker().createContainerCmd(image)
-                .withName(TestPods.RUN + "-node-caps-" + System.nanoTime())
-                .withLabels(Map.of(TestPods.RUN_LABEL, TestPods.RUN))
-                .withUser("0:0").withEnv(TestImages.ENV).withHostConfig(host)
-                .withCmd("java", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", String.join(":", classpath),
-                        CaptureOnce.class.getName(), Long.toString(pid))
-                .exec().getId();
-        try {
-            fixture.docker().startContainerCmd(id).exec();
-            fixture.docker().waitContainerCmd(id).start().awaitStatusCode(60, TimeUnit.SECONDS);
-            return fixture.pods().logs(id);
-        } finally {
-            fixture.docker().removeContainerCmd(id).withForce(true).exec();
-        }
+        return AgentLikeContainer.run(fixture, image, CaptureOnce.class, List.of(Long.toString(pid)), caps);
     }
 }

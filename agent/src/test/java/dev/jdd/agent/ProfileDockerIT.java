@@ -1,0 +1,104 @@
+package dev.jdd.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jdd.agent.docker.AgentClient;
+import dev.jdd.agent.docker.DockerFixture;
+import dev.jdd.agent.docker.DockerRuntime;
+import dev.jdd.agent.docker.TestImages;
+import dev.jdd.agent.docker.TestPods;
+import dev.jdd.agent.profile.ProfileChecks;
+import dev.jdd.testing.RequiresDocker;
+import dev.jdd.testing.SplitSpinner;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --profile=cpu} through the whole agent on the real Docker engine, each target a kubelet-labelled container:
+ * a JRE with the Flight Recorder, no shell, its JVM as uid 1000 (profiled: 70/30, the hot thread first, nothing
+ * left in its /tmp); a JDK with a shell, where craw.sh's jcmd dumps the threads while the agent records from the
+ * node; a JRE without {@code jdk.jfr}, and a read-only container without a writable /tmp (profile
+ * unavailable, saying why). The runtime only finds the container; a CRI variant needs only another runtime and its
+ * pods.
+ */
+@RequiresDocker
+class ProfileDockerIT {
+    private static final URI HOST = DockerFixture.HOST;
+    private static final String TOKEN = "profile-docker-token";
+    private static final Pattern PROFILE = Pattern.compile("(?m)^# profile: (.+)$");
+    @RegisterExtension
+    static final DockerFixture fixture = new DockerFixture();
+
+    @TempDir
+    Path dumps;
+
+    @Test
+    void profilesAShellLessJreOfAnotherUserAndSaysWhyWhereItCannot() throws Exception {
+        String jfr = TestImages.jvm(fixture.docker(), HOST, TestImages.Spec.jreWithJfr());
+        TestPods.Pod split = fixture.pods().startReady(split("jfr-split").withImage(jfr).withUser("1000:1000"));
+        TestPods.Pod jdk = fixture.pods().startReady(split("jdk-script").withImage(TestImages.jvm(fixture.docker(), HOST,
+                new TestImages.Spec(List.of("java.base", "jdk.jcmd", "jdk.attach", "jdk.jfr"), true))));
+        TestPods.Pod noJfr = fixture.pods().startReady(split("no-jfr")
+                .withImage(TestImages.jvm(fixture.docker(), HOST, TestImages.Spec.jreOnly())).withUser("1000:1000"));
+        TestPods.Pod readOnly = fixture.pods().start(split("read-only").withImage(jfr).withUser("1000:1000").readOnlyWithoutTmp());
+        fixture.pods().awaitLog(readOnly.appId(), "ready ", Duration.ofSeconds(120));
+        long splitPid = fixture.docker().inspectContainerCmd(split.appId()).exec().getState().getPidLong();
+        assertFalse(Files.exists(Path.of("/proc/" + splitPid + "/root/bin")), "no shell in the image");
+
+        AgentConfig config = AgentConfig.forTest(dumps, TOKEN).withEngine("auto").withProfile("cpu")
+                .withCapture(10, Duration.ofSeconds(5), Duration.ofSeconds(40));
+        try (Agent agent = Agent.start(config, new DockerRuntime(HOST))) {
+            AgentClient client = new AgentClient(path -> URI.create("http://127.0.0.1:" + agent.port() + path), TOKEN);
+            String splitId = client.capture(split.namespace(), split.pod(), split.container()).captureId();
+            String jdkId = client.capture(jdk.namespace(), jdk.pod(), jdk.container()).captureId();
+            String noJfrId = client.capture(noJfr.namespace(), noJfr.pod(), noJfr.container()).captureId();
+            String readOnlyId = client.capture(readOnly.namespace(), readOnly.pod(), readOnly.container()).captureId();
+
+            String dump = awaitDump(client, split, splitId);
+            assertTrue(dump.contains("# outcome: ok\n"), dump);
+            assertTrue(dump.contains("# profile-sampler: cpu-time\n"), "JDK 25's CPU-time sampler: " + dump);
+            Matcher named = PROFILE.matcher(dump);
+            assertTrue(named.find() && named.group(1).endsWith(".log.collapsed"), dump);
+            HttpResponse<String> profile = client.text("/v1/captures/" + splitId + "/profile");
+            assertEquals(200, profile.statusCode(), profile.body());
+            ProfileChecks.assertSplitSpinnerShares(profile.body());
+            ProfileChecks.assertNoProfileFilesIn(Path.of("/proc/" + splitPid + "/root/tmp"));
+
+            String script = awaitDump(client, jdk, jdkId);
+            assertTrue(script.contains("# engine: jcmd\n") && script.contains("# outcome: ok\n"), script);
+            assertTrue(script.matches("(?s).*\n# profile-samples: [1-9]\\d*\n.*"), script);
+            HttpResponse<String> scriptProfile = client.text("/v1/captures/" + jdkId + "/profile");
+            assertTrue(scriptProfile.body().contains(";dev.jdd.testing.SplitSpinner.seventy"), scriptProfile.body());
+
+            String withoutJfr = awaitDump(client, noJfr, noJfrId);
+            assertTrue(withoutJfr.contains("# outcome: ok\n"), withoutJfr);
+            assertTrue(withoutJfr.contains("\n# profile: unavailable (no JFR in this JVM: a runtime jlinked without jdk.jfr"),
+                    withoutJfr);
+
+            // Nothing writable at all: the JVM cannot open its attach socket either, so the thread dump fails too.
+            String readOnlyDump = awaitDump(client, readOnly, readOnlyId);
+            assertTrue(readOnlyDump.contains("\n# profile: unavailable (read-only /tmp)\n"), readOnlyDump);
+        }
+    }
+
+    private static TestPods.App split(String pod) {
+        return TestPods.App.spinner(pod).withCommand(List.of("java", "-Xmx24m", "-Xss512k", "-XX:+UseSerialGC",
+                "-Xshare:auto", "-cp", "/app", SplitSpinner.class.getName(), "2"));
+    }
+
+    private static String awaitDump(AgentClient client, TestPods.Pod pod, String id) throws Exception {
+        client.awaitFinished(pod.namespace(), pod.pod(), id, Duration.ofSeconds(120));
+        return client.dump(id);
+    }
+}
