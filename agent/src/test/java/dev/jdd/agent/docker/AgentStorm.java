@@ -40,7 +40,7 @@ public final class AgentStorm {
         Path work = Files.createTempDirectory("jdd-storm");
         String token = "storm-" + TestPods.RUN;
         int exit;
-        try (DockerClient docker = DockerJava.client(host, 8, Duration.ofSeconds(120));
+        try (DockerClient docker = DockerRuntime.client(host, 8, Duration.ofSeconds(120));
              TestPods pods = new TestPods(docker, host)) {
             System.out.printf("starting %d JVM containers (kubelet labels, idle Spinner) ...%n", containers);
             List<TestPods.Pod> targets = new ArrayList<>();

@@ -33,7 +33,7 @@ class DockerAgentEngineRestartIT {
         }
         Assumptions.assumeTrue(started.dockerd() != null, () -> "no second Docker engine: " + started.problem());
         try (PrivateDockerd engine = started.dockerd();
-             DockerClient docker = DockerJava.client(engine.host(), 4, Duration.ofSeconds(120));
+             DockerClient docker = DockerRuntime.client(engine.host(), 4, Duration.ofSeconds(120));
              TestPods pods = new TestPods(docker, engine.host());
              AgentProcess agent = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=docker",
                      "--docker-host=" + engine.host(), "--dump-dir=" + work.resolve("stacks"), "--interval=1s",

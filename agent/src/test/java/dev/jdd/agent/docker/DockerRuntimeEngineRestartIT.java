@@ -38,7 +38,7 @@ class DockerRuntimeEngineRestartIT {
         Assumptions.assumeTrue(started.dockerd() != null, () -> "no second Docker engine: " + started.problem());
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try (PrivateDockerd engine = started.dockerd();
-             DockerClient docker = DockerJava.client(engine.host(), 4, Duration.ofSeconds(60));
+             DockerClient docker = DockerRuntime.client(engine.host(), 4, Duration.ofSeconds(60));
              TestPods pods = new TestPods(docker, engine.host());
              DockerRuntime runtime = new DockerRuntime(engine.host())) {
             TestPods.App app = TestPods.App.spinner("restarts").withImage(TestImages.pause(docker, engine.host()))

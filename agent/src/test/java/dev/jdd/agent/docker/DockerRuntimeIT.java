@@ -106,6 +106,23 @@ class DockerRuntimeIT {
     }
 
     @Test
+    void aLargeCopyArrivesWhole() throws Exception {
+        // docker-java's zerodep transport once cut long streamed bodies short (image imports); the copy is a byte array.
+        Target target = fixture.runtime().find(spinner.namespace(), spinner.pod(), spinner.container()).orElseThrow();
+        byte[] big = new byte[4 * 1024 * 1024 + 17];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) ('a' + i % 26);
+        }
+        String folder = fixture.runtime().copy(target, Map.of("big", big));
+        try {
+            ExecResult r = fixture.runtime().exec(target, List.of("wc", "-c", folder + "/big"), null, Duration.ofSeconds(30));
+            assertTrue(text(r.stdout()).strip().startsWith(big.length + " "), text(r.stdout()));
+        } finally {
+            fixture.runtime().remove(target, folder);
+        }
+    }
+
+    @Test
     void aClosedRuntimeStillRemovesWhatItCopied() throws Exception {
         // The agent closes its runtime while stopping; the folders of the last captures must still go.
         DockerRuntime closing = new DockerRuntime(HOST);

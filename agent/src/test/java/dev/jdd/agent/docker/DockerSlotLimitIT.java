@@ -40,7 +40,7 @@ class DockerSlotLimitIT {
 
     @Test
     void neverMoreScriptsRunThanSlotsAndTheSlotsFillUp() throws Exception {
-        try (DockerClient docker = DockerJava.client(DockerFixture.HOST, 8, Duration.ofSeconds(120));
+        try (DockerClient docker = DockerRuntime.client(DockerFixture.HOST, 8, Duration.ofSeconds(120));
              TestPods pods = new TestPods(docker, DockerFixture.HOST)) {
             List<TestPods.Pod> targets = new ArrayList<>();
             for (int i = 0; i < CONTAINERS; i++) {
