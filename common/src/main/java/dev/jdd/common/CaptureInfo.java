@@ -1,13 +1,9 @@
 package dev.jdd.common;
 
-import static dev.jdd.common.JsonValues.integer;
-import static dev.jdd.common.JsonValues.list;
-import static dev.jdd.common.JsonValues.object;
-import static dev.jdd.common.JsonValues.string;
-import static dev.jdd.common.JsonValues.whole;
-
-import java.util.LinkedHashMap;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -15,45 +11,28 @@ import java.util.Map;
  * {@code GET /v1/captures/{captureId}}). Times are ISO-8601 UTC; {@code end} and {@code outcome} are null
  * while the capture runs or waits. Outcomes of a finished capture: {@code ok}, {@code failed} (the
  * script exited non-zero), {@code timed-out}, {@code interrupted}, {@code not-found}, {@code error}.
- * {@link #listToJson}, {@link #listFromJson} and the per-capture methods are the wire form (with {@link JsonValues}).
+ * Read and written with {@link Json}; the list is {@code {"captures":[...]}} ({@link #listBody}, {@link #readList}).
  */
 public record CaptureInfo(String captureId, String node, String namespace, String pod, String container,
                           String start, String end, String outcome, String engine, Integer exitCode, Long bytes) {
 
     /** The body of {@code GET /v1/captures}: {@code {"captures":[...]}}. */
-    public static Map<String, Object> listToJson(List<CaptureInfo> captures) {
-        return Map.of("captures", captures.stream().map(CaptureInfo::toJson).toList());
+    public static Map<String, List<CaptureInfo>> listBody(List<CaptureInfo> captures) {
+        return Map.of("captures", captures);
     }
 
     /** Reads {@code {"captures":[...]}}, or a bare array of captures. */
-    public static List<CaptureInfo> listFromJson(Object json) {
-        Object captures = json instanceof Map<?, ?> body ? body.get("captures") : json;
-        return list(captures, "captures").stream().map(CaptureInfo::fromJson).toList();
-    }
-
-    public static CaptureInfo fromJson(Object json) {
-        Map<String, Object> capture = object(json, null);
-        return new CaptureInfo(string(capture.get("captureId"), "captureId"), string(capture.get("node"), "node"),
-                string(capture.get("namespace"), "namespace"), string(capture.get("pod"), "pod"),
-                string(capture.get("container"), "container"), string(capture.get("start"), "start"),
-                string(capture.get("end"), "end"), string(capture.get("outcome"), "outcome"),
-                string(capture.get("engine"), "engine"), integer(capture.get("exitCode"), "exitCode"),
-                whole(capture.get("bytes"), "bytes"));
-    }
-
-    public Map<String, Object> toJson() {
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("captureId", captureId);
-        json.put("node", node);
-        json.put("namespace", namespace);
-        json.put("pod", pod);
-        json.put("container", container);
-        json.put("start", start);
-        json.put("end", end);
-        json.put("outcome", outcome);
-        json.put("engine", engine);
-        json.put("exitCode", exitCode);
-        json.put("bytes", bytes);
-        return json;
+    public static List<CaptureInfo> readList(byte[] json) {
+        JsonNode body = Json.readTree(json);
+        JsonNode captures = body.isObject() ? body.get("captures") : body;
+        if (captures == null || !captures.isArray()) {
+            throw new IllegalArgumentException("captures must be a JSON array, not "
+                    + (captures == null ? "absent" : captures.getNodeType().toString().toLowerCase(Locale.ROOT)));
+        }
+        List<CaptureInfo> list = Arrays.asList(Json.read(captures, CaptureInfo[].class));
+        if (list.contains(null)) {
+            throw new IllegalArgumentException("captures must hold JSON objects, not null");
+        }
+        return List.copyOf(list);
     }
 }

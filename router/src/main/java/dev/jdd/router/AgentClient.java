@@ -3,7 +3,7 @@ package dev.jdd.router;
 import dev.jdd.common.Admission;
 import dev.jdd.common.CaptureInfo;
 import dev.jdd.common.CaptureRequest;
-import dev.jdd.common.JsonValues;
+import dev.jdd.common.Json;
 import dev.jdd.common.Outcome;
 
 import io.helidon.http.HeaderNames;
@@ -74,7 +74,7 @@ public final class AgentClient {
                         h.set(HeaderNames.AUTHORIZATION, "Bearer " + token);
                     }
                 })
-                .submit(JsonValues.write(request.toJson()))) {
+                .submit(Json.write(request))) {
             int status = res.status().code();
             if (status == 401 || status == 403) {
                 throw new AgentUnreachableException("agent refused the router's token (" + status + "): check --token");
@@ -91,7 +91,7 @@ public final class AgentClient {
         }
         Admission admission;
         try {
-            admission = Admission.fromJson(JsonValues.read(answer.body));
+            admission = Json.read(answer.body, Admission.class);
         } catch (IllegalArgumentException e) {
             throw new AgentUnreachableException("agent answered " + answer.status + " with something that is not an admission: "
                     + e.getMessage());
@@ -118,7 +118,7 @@ public final class AgentClient {
             throw new AgentUnreachableException("agent answered " + answer.status + " to the capture list");
         }
         try {
-            return CaptureInfo.listFromJson(JsonValues.read(answer.body));
+            return CaptureInfo.readList(answer.body);
         } catch (IllegalArgumentException e) {
             throw new AgentUnreachableException("agent's capture list is not a list of captures: " + e.getMessage());
         }
