@@ -5,7 +5,6 @@ import dev.jdd.common.Names;
 
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -71,7 +70,7 @@ public final class Captures implements AutoCloseable {
     }
 
     /** The agent's answer for one dump, body still open; 400/404 as {@link HookException}. */
-    public HttpResponse<InputStream> dump(String node, String id) throws InterruptedException, AgentClient.AgentUnreachableException {
+    public AgentClient.Dump dump(String node, String id) throws AgentClient.AgentUnreachableException {
         if (!Names.isSubdomain(node)) {
             throw new HookException(400, "node is not a DNS-1123 subdomain");
         }

@@ -13,6 +13,7 @@ import com.github.dockerjava.api.model.StreamType;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import dev.jdd.agent.runtime.CappedOutput;
 import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.agent.runtime.CopyRefusedException;
 import dev.jdd.agent.runtime.ExecResult;
@@ -86,8 +87,6 @@ public final class DockerRuntime implements ContainerRuntime {
     static final String LABEL_CONTAINER = "io.kubernetes.container.name";
     static final String LABEL_TYPE = "io.kubernetes.docker.type";
 
-    /** What one stream (stdout or stderr) of an exec may bring back; the rest is dropped. */
-    static final int OUTPUT_CAP = 16 * 1024 * 1024;
     private static final String PID_LINE = "jdd-exec-pid ";
     private static final Duration GRACE = Duration.ofSeconds(1);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -470,7 +469,7 @@ public final class DockerRuntime implements ContainerRuntime {
             throw unavailable("creating an exec in " + target.name(), e);
         }
 
-        Output output = new Output(OUTPUT_CAP);
+        Output output = new Output(CappedOutput.DEFAULT_CAP);
         ExecStartCmd start = with.streams().execStartCmd(execId).withDetach(false).withTty(false);
         if (input != null) {
             start.withStdIn(new ByteArrayInputStream(input));
@@ -745,16 +744,16 @@ public final class DockerRuntime implements ContainerRuntime {
 
     /** Collects an exec's stdout and stderr apart, each capped, and takes the wrapper's PID line off stdout. */
     static final class Output extends ResultCallback.Adapter<Frame> {
-        private final int cap;
-        private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        private final CappedOutput stdout;
+        private final CappedOutput stderr;
         private final ByteArrayOutputStream pidLine = new ByteArrayOutputStream();
         private final CountDownLatch pidKnown = new CountDownLatch(1);
         private volatile long pid;
         private boolean headerDone;
 
         Output(int cap) {
-            this.cap = cap;
+            this.stdout = new CappedOutput(cap);
+            this.stderr = new CappedOutput(cap);
         }
 
         @Override
@@ -765,7 +764,7 @@ public final class DockerRuntime implements ContainerRuntime {
             }
             synchronized (this) {
                 if (frame.getStreamType() == StreamType.STDERR) {
-                    append(stderr, payload, 0);
+                    stderr.append(payload, 0, payload.length);
                 } else if (frame.getStreamType() == StreamType.STDOUT || frame.getStreamType() == StreamType.RAW) {
                     int from = 0;
                     while (!headerDone && from < payload.length) {
@@ -777,7 +776,7 @@ public final class DockerRuntime implements ContainerRuntime {
                             pidLine.write(b);
                         }
                     }
-                    append(stdout, payload, from);
+                    stdout.append(payload, from, payload.length - from);
                 }
             }
         }
@@ -806,13 +805,6 @@ public final class DockerRuntime implements ContainerRuntime {
             pidKnown.countDown();
         }
 
-        private void append(ByteArrayOutputStream to, byte[] payload, int from) {
-            int room = cap - to.size();
-            if (room > 0) {
-                to.write(payload, from, Math.min(room, payload.length - from));
-            }
-        }
-
         /** Whether the wrapper printed its PID line, i.e. a shell started in the container. */
         boolean wrapperRan() {
             return pid > 0;
@@ -823,12 +815,12 @@ public final class DockerRuntime implements ContainerRuntime {
             return pid;
         }
 
-        synchronized byte[] stdout() {
-            return stdout.toByteArray();
+        byte[] stdout() {
+            return stdout.bytes();
         }
 
-        synchronized byte[] stderr() {
-            return stderr.toByteArray();
+        byte[] stderr() {
+            return stderr.bytes();
         }
 
         void closeQuietly() {
