@@ -117,7 +117,7 @@ final class CaptureRunner {
             if (folder != null) {
                 // Removal must work even when shutdown interrupted us: clear the flag for it, then restore it.
                 boolean interrupted = Thread.interrupted();
-                runtime.remove(target, folder);
+                runtime.removeFolder(target, folder);
                 if (interrupted) {
                     Thread.currentThread().interrupt();
                 }
@@ -161,11 +161,7 @@ final class CaptureRunner {
     private List<String> command(List<String> start, Target target) {
         List<String> command = new ArrayList<>(start);
         command.addAll(List.of("-n", Integer.toString(threads), "-i", Long.toString(interval.toMillis())));
-        // The local runtime's "container" is a host process: the script is told which one. In a container the
-        // script finds the JVM itself.
-        if (runtime.name().equals("local")) {
-            command.addAll(List.of("-p", Long.toString(target.hostPid())));
-        }
+        runtime.scriptPid(target).ifPresent(pid -> command.addAll(List.of("-p", Long.toString(pid))));
         return command;
     }
 

@@ -4,9 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.spy;
 
 import dev.jdd.agent.local.LocalRuntime;
+import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.agent.runtime.ExecResult;
+import dev.jdd.agent.runtime.RuntimeUnavailableException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -95,7 +100,7 @@ class CaptureRunnerTest {
     }
 
     @Test
-    void aContainerGoneBeforeOrDuringTheRunIsNotFound() {
+    void aContainerGoneBeforeOrDuringTheRunIsNotFound() throws InterruptedException {
         runtime.missing.add("shop/web/api");
         CaptureResult before = run(capture(null, null));
         assertEquals(CaptureResult.NOT_FOUND, before.outcome());
@@ -104,7 +109,9 @@ class CaptureRunnerTest {
         // Found when the capture starts, gone when the exec fails: the runtime lost it mid-capture.
         runtime.missing.clear();
         runtime.vanishing.add("shop/web/api");
-        CaptureRunner runner = new CaptureRunner(new FailingExec(runtime), SCRIPT, config, Clock.systemUTC());
+        ContainerRuntime failingExec = spy(runtime);
+        doThrow(new RuntimeUnavailableException("container c1 is not running")).when(failingExec).exec(any(), any(), any(), any());
+        CaptureRunner runner = new CaptureRunner(failingExec, SCRIPT, config, Clock.systemUTC());
         CaptureResult during = runner.run(capture(null, null));
         assertEquals(CaptureResult.NOT_FOUND, during.outcome(), during.error());
         assertTrue(during.error().startsWith("the container went away during the capture"), during.error());
@@ -203,40 +210,5 @@ class CaptureRunnerTest {
         assertNull(CaptureRunner.scriptCannotWork(new ExecResult(-1, new byte[0], new byte[0], true)));
         assertNull(CaptureRunner.scriptCannotWork(new ExecResult(5, new byte[0], new byte[0], false)));
         assertNull(CaptureRunner.scriptCannotWork(new ExecResult(127, "x".getBytes(StandardCharsets.UTF_8), new byte[0], false)));
-    }
-
-    /** Wraps the fake so that exec fails the way a runtime fails when its container exits. */
-    private static final class FailingExec implements dev.jdd.agent.runtime.ContainerRuntime {
-        private final FakeRuntime fake;
-
-        FailingExec(FakeRuntime fake) {
-            this.fake = fake;
-        }
-
-        @Override
-        public java.util.Optional<dev.jdd.agent.runtime.Target> find(String namespace, String pod, String container) {
-            return fake.find(namespace, pod, container);
-        }
-
-        @Override
-        public String copy(dev.jdd.agent.runtime.Target target, java.util.Map<String, byte[]> files) {
-            return fake.copy(target, files);
-        }
-
-        @Override
-        public dev.jdd.agent.runtime.ExecResult exec(dev.jdd.agent.runtime.Target target, List<String> command, byte[] stdin,
-                                                     Duration timeout) {
-            throw new dev.jdd.agent.runtime.RuntimeUnavailableException("container " + target.id() + " is not running");
-        }
-
-        @Override
-        public void remove(dev.jdd.agent.runtime.Target target, String folder) {
-            fake.remove(target, folder);
-        }
-
-        @Override
-        public String name() {
-            return "fake";
-        }
     }
 }

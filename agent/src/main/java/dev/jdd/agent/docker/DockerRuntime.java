@@ -377,7 +377,7 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     @Override
-    public void remove(Target target, String folder) {
+    public void removeFolder(Target target, String folder) {
         if (!FOLDER.matcher(folder).matches() || !copied.remove(target.id() + folder)) {
             LOG.warning(() -> "not removing " + folder + " from " + target.name() + ": this runtime did not copy it");
             return;

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -155,7 +156,7 @@ public final class LocalRuntime implements ContainerRuntime {
                 Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwx------"));
             }
         } catch (IOException e) {
-            remove(target, folder.toString());
+            removeFolder(target, folder.toString());
             throw new CopyRefusedException("cannot write into " + folder + ": " + e.getMessage(), e);
         }
         return folder.toString();
@@ -200,7 +201,12 @@ public final class LocalRuntime implements ContainerRuntime {
     }
 
     @Override
-    public void remove(Target target, String folder) {
+    public OptionalLong scriptPid(Target target) {
+        return OptionalLong.of(target.hostPid());
+    }
+
+    @Override
+    public void removeFolder(Target target, String folder) {
         Path path = Path.of(folder);
         if (!path.startsWith(tempBase) || !path.getFileName().toString().startsWith("jdd-")) {
             LOG.warning("not removing " + folder + ": not a folder this runtime made");

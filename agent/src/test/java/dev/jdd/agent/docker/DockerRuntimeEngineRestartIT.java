@@ -72,7 +72,7 @@ class DockerRuntimeEngineRestartIT {
             assertEquals("back\n", text(r.stdout()));
             String folder = runtime.copy(after, Map.of("s.sh", bytes("echo copied\n")));
             assertEquals("copied\n", text(runtime.exec(after, List.of("sh", folder + "/s.sh"), null, Duration.ofSeconds(30)).stdout()));
-            runtime.remove(after, folder);
+            runtime.removeFolder(after, folder);
         } finally {
             pool.shutdownNow();
         }
