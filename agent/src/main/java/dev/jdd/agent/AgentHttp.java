@@ -117,11 +117,11 @@ final class AgentHttp {
         String pod = req.query().first("pod").asOptional().filter(s -> !s.isEmpty()).orElse(null);
         String limitText = req.query().first("limit").asOptional().orElse(Integer.toString(DEFAULT_LIMIT));
         if (namespace != null && !Names.isLabel(namespace)) {
-            json(res, Status.BAD_REQUEST_400, Admission.invalid("namespace is not a DNS-1123 label"));
+            json(res, Status.BAD_REQUEST_400, ApiError.invalid("namespace is not a DNS-1123 label"));
             return;
         }
         if (pod != null && !Names.isSubdomain(pod)) {
-            json(res, Status.BAD_REQUEST_400, Admission.invalid("pod is not a DNS-1123 subdomain"));
+            json(res, Status.BAD_REQUEST_400, ApiError.invalid("pod is not a DNS-1123 subdomain"));
             return;
         }
         int limit;
@@ -131,7 +131,7 @@ final class AgentHttp {
             limit = -1;
         }
         if (limit < 1 || limit > MAX_LIMIT) {
-            json(res, Status.BAD_REQUEST_400, Admission.invalid("limit must be a whole number from 1 to " + MAX_LIMIT));
+            json(res, Status.BAD_REQUEST_400, ApiError.invalid("limit must be a whole number from 1 to " + MAX_LIMIT));
             return;
         }
         List<CaptureInfo> captures = scheduler.list(namespace, pod, limit);
@@ -148,7 +148,7 @@ final class AgentHttp {
         if (file.isEmpty()) {
             String detail = DumpStore.looksLikeId(id) && scheduler.isActive(id)
                     ? "capture " + id + " has not finished yet" : "no capture with that id on this node";
-            json(res, Status.NOT_FOUND_404, new Admission(Outcome.NOT_FOUND, null, detail));
+            json(res, Status.NOT_FOUND_404, ApiError.notFound(detail));
             return;
         }
         try (InputStream in = Files.newInputStream(file.get())) {
@@ -159,7 +159,7 @@ final class AgentHttp {
             }
         } catch (NoSuchFileException e) {
             // removed by retention between lookup and open
-            json(res, Status.NOT_FOUND_404, new Admission(Outcome.NOT_FOUND, null, "the dump was removed by retention"));
+            json(res, Status.NOT_FOUND_404, ApiError.notFound("the dump was removed by retention"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

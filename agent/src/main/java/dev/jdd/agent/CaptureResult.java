@@ -7,14 +7,15 @@ import java.time.Instant;
  *
  * @param outcome     {@code ok}, {@code failed}, {@code timed-out}, {@code interrupted}, {@code not-found} or {@code error}
  * @param containerId the runtime's id of the target, or null when it was not found
- * @param engine      what dumped the threads ({@code # engine:} of craw.sh's output), or null
+ * @param dumpTool    the dump tool that dumped the threads (craw.sh's {@code # engine:} line, a name the dump
+ *                    header keeps), or null
  * @param exitCode    craw.sh's exit code, or null when it did not run or was ended
  * @param end         when the capture ended
  * @param stdout      craw.sh's output (empty when it did not run)
  * @param stderr      craw.sh's diagnostics
  * @param error       why the capture failed, or null when it is ok
  */
-record CaptureResult(String outcome, String containerId, String engine, Integer exitCode, Instant end, byte[] stdout,
+record CaptureResult(String outcome, String containerId, String dumpTool, Integer exitCode, Instant end, byte[] stdout,
                      byte[] stderr, String error) {
 
     static final String OK = "ok";

@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  */
 final class CaptureRunner {
     private static final Logger LOG = Logger.getLogger(CaptureRunner.class.getName());
-    private static final Pattern ENGINE = Pattern.compile("(?m)^# engine: ([A-Za-z0-9._-]{1,32})\\s*$");
+    /** The dump tool craw.sh names in its output (the header line keeps its contracted name). */
+    private static final Pattern DUMP_TOOL = Pattern.compile("(?m)^# engine: ([A-Za-z0-9._-]{1,32})\\s*$");
     static final String SCRIPT = "craw.sh";
 
     private final ContainerRuntime runtime;
@@ -169,22 +170,22 @@ final class CaptureRunner {
     private CaptureResult finished(Capture capture, Target target, ExecResult exec, String what) {
         String log = capture.log(node);
         String stdout = new String(exec.stdout(), StandardCharsets.UTF_8);
-        Matcher m = ENGINE.matcher(stdout);
-        String dumpEngine = m.find() ? m.group(1) : what.equals(SCRIPT) ? null : NodeCapture.ENGINE;
+        Matcher m = DUMP_TOOL.matcher(stdout);
+        String dumpTool = m.find() ? m.group(1) : what.equals(SCRIPT) ? null : NodeCapture.ENGINE;
         if (exec.timedOut()) {
             LOG.warning(log + what + " timed out after " + execTimeout.toMillis() + " ms and was ended");
-            return new CaptureResult(CaptureResult.TIMED_OUT, target.id(), dumpEngine, null, clock.instant(), exec.stdout(),
+            return new CaptureResult(CaptureResult.TIMED_OUT, target.id(), dumpTool, null, clock.instant(), exec.stdout(),
                     exec.stderr(), what + " did not finish within --exec-timeout=" + execTimeout.toMillis() + "ms and was ended");
         }
         if (exec.exitCode() != 0) {
             String why = what.equals(SCRIPT) ? what + " exited with " + exec.exitCode() + describe(exec.exitCode())
                     : what + " failed with exit code " + exec.exitCode() + describe(exec.exitCode()) + ": " + lastLine(exec.stderr());
             LOG.warning(log + why);
-            return new CaptureResult(CaptureResult.FAILED, target.id(), dumpEngine, exec.exitCode(), clock.instant(),
+            return new CaptureResult(CaptureResult.FAILED, target.id(), dumpTool, exec.exitCode(), clock.instant(),
                     exec.stdout(), exec.stderr(), why);
         }
-        LOG.info(log + "ok, engine " + dumpEngine + ", " + exec.stdout().length + " bytes");
-        return new CaptureResult(CaptureResult.OK, target.id(), dumpEngine, 0, clock.instant(), exec.stdout(), exec.stderr(), null);
+        LOG.info(log + "ok, dump tool " + dumpTool + ", " + exec.stdout().length + " bytes");
+        return new CaptureResult(CaptureResult.OK, target.id(), dumpTool, 0, clock.instant(), exec.stdout(), exec.stderr(), null);
     }
 
     /** The runtime failed mid-capture: not-found when the container went away meanwhile, else error. */

@@ -239,7 +239,7 @@ public final class DumpStore {
             throw e;
         }
         CaptureInfo info = new CaptureInfo(capture.id, node, capture.namespace, capture.pod, capture.container,
-                iso(start), iso(result.end()), result.outcome(), result.engine(), result.exitCode(), (long) content.length);
+                iso(start), iso(result.end()), result.outcome(), result.dumpTool(), result.exitCode(), (long) content.length);
         synchronized (this) {
             index(new Entry(info, file, start, content.length));
             applyRetention(file);
@@ -259,7 +259,7 @@ public final class DumpStore {
         header.put("alert-value", capture.alertValue);
         header.put("start", iso(capture.accepted));
         header.put("end", iso(result.end()));
-        header.put("engine", result.engine());
+        header.put("engine", result.dumpTool());
         header.put("outcome", result.outcome());
         header.put("exit-code", result.exitCode() == null ? null : result.exitCode().toString());
         if (result.error() != null) {

@@ -126,7 +126,7 @@ class CaptureRunnerCleanupTest {
         CaptureResult r = run("auto");
 
         assertEquals(CaptureResult.OK, r.outcome());
-        assertEquals("node", r.engine());
+        assertEquals("node", r.dumpTool());
         InOrder order = inOrder(runtime, nodeEngine);
         order.verify(runtime).removeFolder(TARGET, FOLDER);
         order.verify(nodeEngine).capture(eq(4242L), eq(7), eq(Duration.ofMillis(1500)), eq(false), eq(Duration.ofSeconds(9)));

@@ -38,7 +38,7 @@ class CaptureRunnerTest {
     void copiesRunsWithOnlyTheAgentsNumbersAndRemovesTheFolder() {
         CaptureResult r = run(capture("$(touch /tmp/pwned)", "`reboot`; rm -rf /"));
         assertEquals(CaptureResult.OK, r.outcome());
-        assertEquals("jcmd", r.engine());
+        assertEquals("jcmd", r.dumpTool());
         assertEquals(0, r.exitCode());
         assertEquals(List.of(List.of("sh", "/tmp/jdd-fake-1/craw.sh", "-n", "7", "-i", "1500")), runtime.commands);
         assertEquals(List.of("/tmp/jdd-fake-1"), runtime.removed);
@@ -64,7 +64,7 @@ class CaptureRunnerTest {
         byte[] echoArgs = "echo \"# engine: test\"; echo \"args: $*\"\n".getBytes(StandardCharsets.UTF_8);
         CaptureResult r = new CaptureRunner(local, echoArgs, config, Clock.systemUTC()).run(c);
         assertEquals(CaptureResult.OK, r.outcome());
-        assertEquals("test", r.engine());
+        assertEquals("test", r.dumpTool());
         assertTrue(new String(r.stdout(), StandardCharsets.UTF_8)
                 .contains("args: -n 7 -i 1500 -p " + ProcessHandle.current().pid() + "\n"));
     }
@@ -152,7 +152,7 @@ class CaptureRunnerTest {
     void autoKeepsTheScriptWhereItWorks() {
         CaptureResult r = run("auto");
         assertEquals(CaptureResult.OK, r.outcome());
-        assertEquals("jcmd", r.engine());
+        assertEquals("jcmd", r.dumpTool());
         assertTrue(nodeEngine.captured.isEmpty());
     }
 
@@ -163,7 +163,7 @@ class CaptureRunnerTest {
         runtime.stderr = "craw: no jcmd or jstack\n";
         CaptureResult r = run("auto");
         assertEquals(CaptureResult.OK, r.outcome());
-        assertEquals("node", r.engine());
+        assertEquals("node", r.dumpTool());
         assertEquals(0, r.exitCode());
         assertEquals(List.of(4242L), nodeEngine.captured);
         assertEquals("craw: no jcmd or jstack\njdd: craw.sh found no tool that can dump threads in the container (exit 4);"
@@ -176,7 +176,7 @@ class CaptureRunnerTest {
         runtime.exitCode = 126;
         runtime.stdout = "";
         CaptureResult r = run("auto");
-        assertEquals("node", r.engine());
+        assertEquals("node", r.dumpTool());
         assertTrue(new String(r.stderr(), StandardCharsets.UTF_8).contains("the container has no shell (the exec of sh"
                 + " failed with exit 126)"));
 
@@ -186,7 +186,7 @@ class CaptureRunnerTest {
         nodeEngine.lacksShell = true;
         CaptureResult direct = run("auto");
         assertEquals(CaptureResult.OK, direct.outcome());
-        assertEquals("node", direct.engine());
+        assertEquals("node", direct.dumpTool());
         assertTrue(runtime.commands.isEmpty() && runtime.removed.isEmpty());
         assertEquals(2, nodeEngine.captured.size());
     }
@@ -197,7 +197,7 @@ class CaptureRunnerTest {
         nodeEngine.stderr = "jdd node engine: Java 8 (process 4242) accepts attach only from its own user and group\n";
         CaptureResult r = run("node");
         assertEquals(CaptureResult.FAILED, r.outcome());
-        assertEquals("node", r.engine());
+        assertEquals("node", r.dumpTool());
         assertEquals(5, r.exitCode());
         assertEquals("the node engine failed with exit code 5 (the thread dump failed): Java 8 (process 4242) accepts"
                 + " attach only from its own user and group", r.error());

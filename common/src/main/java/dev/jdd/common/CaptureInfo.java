@@ -11,6 +11,7 @@ import java.util.Map;
  * {@code GET /v1/captures/{captureId}}). Times are ISO-8601 UTC; {@code end} and {@code outcome} are null
  * while the capture runs or waits. Outcomes of a finished capture: {@code ok}, {@code failed} (the
  * script exited non-zero), {@code timed-out}, {@code interrupted}, {@code not-found}, {@code error}.
+ * {@code engine} is the dump tool that dumped the threads ({@code jcmd}, {@code node}, ...), under its wire name.
  * Read and written with {@link Json}; the list is {@code {"captures":[...]}} ({@link #listBody}, {@link #readList}).
  */
 public record CaptureInfo(String captureId, String node, String namespace, String pod, String container,

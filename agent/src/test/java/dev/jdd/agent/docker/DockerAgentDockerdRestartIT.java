@@ -14,43 +14,43 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The engine stops and starts again under a running agent: admission answers {@code error} with the reason (503,
- * so callers retry), the agent stays up, and captures work again once the engine is back, with no restart of
- * the agent. Runs on a private dockerd; the shared engine is never stopped.
+ * dockerd stops and starts again under a running agent: admission answers {@code error} with the reason (503,
+ * so callers retry), the agent stays up, and captures work again once dockerd is back, with no restart of
+ * the agent. Runs on a private dockerd; the shared dockerd is never stopped.
  */
 @RequiresDocker
-class DockerAgentEngineRestartIT {
+class DockerAgentDockerdRestartIT {
     private static final String TOKEN = "restart-" + TestPods.RUN;
 
     @TempDir
     Path work;
 
     @Test
-    void theAgentAnswersErrorWhileTheEngineIsDownAndCapturesAgainWhenItIsBack() throws Exception {
+    void theAgentAnswersErrorWhileDockerdIsDownAndCapturesAgainWhenItIsBack() throws Exception {
         PrivateDockerd.Result started = PrivateDockerd.start();
         if (started.dockerd() == null) {
-            System.err.println("SKIPPED (no second Docker engine): " + started.problem());
+            System.err.println("SKIPPED (no second dockerd): " + started.problem());
         }
-        Assumptions.assumeTrue(started.dockerd() != null, () -> "no second Docker engine: " + started.problem());
-        try (PrivateDockerd engine = started.dockerd();
-             DockerClient docker = DockerRuntime.client(engine.host(), 4, Duration.ofSeconds(120));
-             TestPods pods = new TestPods(docker, engine.host());
+        Assumptions.assumeTrue(started.dockerd() != null, () -> "no second dockerd: " + started.problem());
+        try (PrivateDockerd dockerd = started.dockerd();
+             DockerClient docker = DockerRuntime.client(dockerd.host(), 4, Duration.ofSeconds(120));
+             TestPods pods = new TestPods(docker, dockerd.host());
              AgentProcess agent = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=docker",
-                     "--docker-host=" + engine.host(), "--dump-dir=" + work.resolve("stacks"), "--interval=1s",
+                     "--docker-host=" + dockerd.host(), "--dump-dir=" + work.resolve("stacks"), "--interval=1s",
                      "--cooldown=0s"), work.resolve("agent.log"))) {
-            AgentClient api = new AgentClient(agent::uri, TOKEN);
+            AgentApiCaller api = new AgentApiCaller(agent::uri, TOKEN);
             TestPods.Pod pod = pods.startReady(TestPods.App.spinner("engine"));
             capturedWithHotThreadFirst(api, pod);
 
-            engine.stop();
+            dockerd.stop();
 
-            AgentClient.Answer down = api.capture(pod.namespace(), pod.pod(), pod.container());
+            AgentApiCaller.Answer down = api.capture(pod.namespace(), pod.pod(), pod.container());
             assertEquals(503, down.status(), down.body().toString());
             assertEquals("error", down.outcome());
-            assertTrue(String.valueOf(down.body().get("detail")).contains(engine.host().toString()), down.body().toString());
-            assertTrue(agent.healthy(), "the agent must stay up while the engine is down");
+            assertTrue(String.valueOf(down.body().get("detail")).contains(dockerd.host().toString()), down.body().toString());
+            assertTrue(agent.healthy(), "the agent must stay up while dockerd is down");
 
-            engine.startProcess();
+            dockerd.startProcess();
             pods.restart(pod);
             pods.awaitLog(pod.appId(), "ready ", 2, Duration.ofMinutes(2));
 
@@ -58,8 +58,8 @@ class DockerAgentEngineRestartIT {
         }
     }
 
-    private static void capturedWithHotThreadFirst(AgentClient api, TestPods.Pod pod) throws Exception {
-        AgentClient.Answer answer = api.capture(pod.namespace(), pod.pod(), pod.container());
+    private static void capturedWithHotThreadFirst(AgentApiCaller api, TestPods.Pod pod) throws Exception {
+        AgentApiCaller.Answer answer = api.capture(pod.namespace(), pod.pod(), pod.container());
         assertEquals(202, answer.status(), answer.body().toString());
         Map<String, Object> listed = api.awaitFinished(pod.namespace(), pod.pod(), answer.captureId(), Duration.ofMinutes(2));
         String dump = api.dump(answer.captureId());
