@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,12 +26,7 @@ class DockerAgentDockerdRestartIT {
 
     @Test
     void theAgentAnswersErrorWhileDockerdIsDownAndCapturesAgainWhenItIsBack() throws Exception {
-        PrivateDockerd.Result started = PrivateDockerd.start();
-        if (started.dockerd() == null) {
-            System.err.println("SKIPPED (no second dockerd): " + started.problem());
-        }
-        Assumptions.assumeTrue(started.dockerd() != null, () -> "no second dockerd: " + started.problem());
-        try (PrivateDockerd dockerd = started.dockerd();
+        try (PrivateDockerd dockerd = PrivateDockerd.startOrSkip();
              DockerClient docker = DockerRuntime.client(dockerd.host(), 4, Duration.ofSeconds(120));
              TestPods pods = new TestPods(docker, dockerd.host());
              AgentProcess agent = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=docker",

@@ -19,7 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,13 +30,8 @@ class DockerRuntimeDockerdRestartIT {
 
     @Test
     void aDockerdThatStopsIsUnavailableAndTheRuntimeRecoversWhenItIsBack() throws Exception {
-        PrivateDockerd.Result started = PrivateDockerd.start();
-        if (started.dockerd() == null) {
-            System.err.println("SKIPPED (no second dockerd): " + started.problem());
-        }
-        Assumptions.assumeTrue(started.dockerd() != null, () -> "no second dockerd: " + started.problem());
         ExecutorService pool = Executors.newSingleThreadExecutor();
-        try (PrivateDockerd dockerd = started.dockerd();
+        try (PrivateDockerd dockerd = PrivateDockerd.startOrSkip();
              DockerClient docker = DockerRuntime.client(dockerd.host(), 4, Duration.ofSeconds(60));
              TestPods pods = new TestPods(docker, dockerd.host());
              DockerRuntime runtime = new DockerRuntime(dockerd.host())) {
