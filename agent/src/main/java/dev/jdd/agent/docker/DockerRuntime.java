@@ -13,6 +13,8 @@ import com.github.dockerjava.api.model.StreamType;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import com.github.dockerjava.zerodep.shaded.org.apache.hc.client5.http.psl.PublicSuffixMatcher;
+import com.github.dockerjava.zerodep.shaded.org.apache.hc.client5.http.psl.PublicSuffixMatcherLoader;
 import dev.jdd.agent.runtime.CappedOutput;
 import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.agent.runtime.CopyRefusedException;
@@ -23,6 +25,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyManagementException;
@@ -160,17 +163,26 @@ public final class DockerRuntime implements ContainerRuntime {
 
     /** @param dockerHost dockerd's socket, e.g. {@code unix:///var/run/docker.sock}, or {@code tcp://host:port} (no TLS) */
     public DockerRuntime(URI dockerHost) {
+        this(checked(dockerHost), null, null);
+    }
+
+    /** On given clients (tests: mocked ones); {@code api} null opens the real pair on {@code dockerHost}. */
+    DockerRuntime(URI dockerHost, DockerClient api, DockerClient streams) {
+        this.host = dockerHost;
+        this.clients = api == null ? Clients.open(dockerHost) : new Clients(api, streams);
+        // In the background, so start-up does not wait: says early in the log whether dockerd answers, and
+        // loads the client's code paths so that the first alert storm does not pay for that.
+        cleaner.execute(this::probe);
+    }
+
+    private static URI checked(URI dockerHost) {
         String scheme = dockerHost.getScheme();
         boolean unix = "unix".equals(scheme) && dockerHost.getPath() != null && dockerHost.getPath().length() > 1;
         boolean tcp = "tcp".equals(scheme) && dockerHost.getHost() != null && dockerHost.getPort() > 0;
         if (!unix && !tcp) {
             throw new IllegalArgumentException("expected unix:///path/to/docker.sock or tcp://host:port");
         }
-        this.host = dockerHost;
-        this.clients = Clients.open(dockerHost);
-        // In the background, so start-up does not wait: says early in the log whether dockerd answers, and
-        // loads the client's code paths so that the first alert storm does not pay for that.
-        cleaner.execute(this::probe);
+        return dockerHost;
     }
 
     /**
@@ -182,13 +194,16 @@ public final class DockerRuntime implements ContainerRuntime {
                 .withDockerHost(dockerHost.toString())
                 .withDockerTlsVerify(false)
                 .build();
+        skipPublicSuffixList();
         var http = new ZerodepDockerHttpClient.Builder()
                 .dockerHost(dockerHost)
-                // jdd speaks plain HTTP to dockerd (a unix socket, or tcp without TLS). Without an SSL context of its
-                // own the transport builds the system default one, which parses the JDK's whole CA trust store.
-                .sslConfig(DockerRuntime::noTrustTlsContext)
                 .maxConnections(maxConnections)
                 .connectionTimeout(CONNECT_TIMEOUT);
+        if ("unix".equals(dockerHost.getScheme())) {
+            // Without an SSL context of its own the transport builds the system default one, which parses the JDK's
+            // whole CA trust store; on a unix socket it is never used. (For tcp:// a context would mean https.)
+            http.sslConfig(DockerRuntime::noTrustTlsContext);
+        }
         if (responseTimeout != null) {
             http.responseTimeout(responseTimeout);
         }
@@ -200,6 +215,28 @@ public final class DockerRuntime implements ContainerRuntime {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(new KeyManager[0], new TrustManager[0], null);
         return context;
+    }
+
+    /**
+     * The transport's shaded httpclient5 parses the public suffix list it carries (about 2.5 MiB of heap for good)
+     * for cookie domains and HTTPS host names, neither of which plain HTTP to dockerd uses; no public API turns that
+     * off. Giving its loader an empty list first avoids it; if a future docker-java changes the loader, the list is
+     * simply parsed as before (DockerRuntimeTest notices).
+     */
+    static boolean skipPublicSuffixList() {
+        try {
+            Field loaded = PublicSuffixMatcherLoader.class.getDeclaredField("DEFAULT_INSTANCE");
+            loaded.setAccessible(true);
+            synchronized (PublicSuffixMatcherLoader.class) {
+                if (loaded.get(null) == null) {
+                    loaded.set(null, new PublicSuffixMatcher(List.of(), List.of()));
+                }
+            }
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.fine(() -> "public suffix list not skipped: " + e);
+            return false;
+        }
     }
 
     private void probe() {
