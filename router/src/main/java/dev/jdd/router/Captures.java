@@ -3,7 +3,6 @@ package dev.jdd.router;
 import dev.jdd.common.CaptureInfo;
 import dev.jdd.common.Names;
 
-import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Comparator;
