@@ -26,7 +26,7 @@ import java.util.Map;
  * @param cooldown       per container, after a capture reached it
  * @param execTimeout    after which the script is ended and the capture recorded as timed out
  * @param runtime        {@code docker} or {@code local}
- * @param dockerHost     the Docker engine's socket
+ * @param dockerHost     dockerd's socket (the Docker daemon)
  * @param node           node name for dump headers and logs
  * @param dumpDir        where dumps are written
  * @param retentionBytes dumps kept at most, in bytes

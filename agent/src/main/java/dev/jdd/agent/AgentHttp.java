@@ -4,7 +4,7 @@ import dev.jdd.common.Admission;
 import dev.jdd.common.CaptureInfo;
 import dev.jdd.common.HttpLimits;
 import dev.jdd.common.CaptureRequest;
-import dev.jdd.common.JsonValues;
+import dev.jdd.common.Json;
 import dev.jdd.common.Names;
 import dev.jdd.common.Outcome;
 import dev.jdd.common.Tokens;
@@ -27,8 +27,7 @@ import java.util.OptionalLong;
 
 /**
  * The agent's HTTP API: a thin adapter over {@link CaptureScheduler}, {@link DumpStore} and {@link AgentMetrics}.
- * Bodies go through {@link JsonValues} (Jackson's streaming API), never Jackson's data binding, which would add
- * about 6 MiB to the idle agent once loaded.
+ * Bodies are read and written with {@link Json}, the API's strict codec shared with the router.
  */
 final class AgentHttp {
     private static final String JSON = "application/json";
@@ -88,7 +87,7 @@ final class AgentHttp {
             // The rest of a bad body (one that trickles in forever, say) is not read: the connection ends.
             res.header(HeaderNames.CONNECTION, "close");
         }
-        json(res, Status.create(answer.httpStatus()), answer.toJson());
+        json(res, Status.create(answer.httpStatus()), answer);
     }
 
     /** The body as a capture request, read with a size cap; anything else is a {@link BadRequest}. */
@@ -110,7 +109,7 @@ final class AgentHttp {
             throw new BadRequest("body is empty: expected a JSON object with namespace, pod and container");
         }
         try {
-            return CaptureRequest.fromJson(JsonValues.read(body));
+            return Json.read(body, CaptureRequest.class);
         } catch (IllegalArgumentException e) {
             throw new BadRequest("body is not a capture request: " + e.getMessage());
         }
@@ -124,11 +123,11 @@ final class AgentHttp {
         String pod = req.query().first("pod").asOptional().filter(s -> !s.isEmpty()).orElse(null);
         String limitText = req.query().first("limit").asOptional().orElse(Integer.toString(DEFAULT_LIMIT));
         if (namespace != null && !Names.isLabel(namespace)) {
-            json(res, Status.BAD_REQUEST_400, Admission.invalid("namespace is not a DNS-1123 label").toJson());
+            json(res, Status.BAD_REQUEST_400, ApiError.invalid("namespace is not a DNS-1123 label"));
             return;
         }
         if (pod != null && !Names.isSubdomain(pod)) {
-            json(res, Status.BAD_REQUEST_400, Admission.invalid("pod is not a DNS-1123 subdomain").toJson());
+            json(res, Status.BAD_REQUEST_400, ApiError.invalid("pod is not a DNS-1123 subdomain"));
             return;
         }
         int limit;
@@ -138,11 +137,11 @@ final class AgentHttp {
             limit = -1;
         }
         if (limit < 1 || limit > MAX_LIMIT) {
-            json(res, Status.BAD_REQUEST_400, Admission.invalid("limit must be a whole number from 1 to " + MAX_LIMIT).toJson());
+            json(res, Status.BAD_REQUEST_400, ApiError.invalid("limit must be a whole number from 1 to " + MAX_LIMIT));
             return;
         }
         List<CaptureInfo> captures = scheduler.list(namespace, pod, limit);
-        json(res, Status.OK_200, CaptureInfo.listToJson(captures));
+        json(res, Status.OK_200, CaptureInfo.listBody(captures));
     }
 
     private void dump(ServerRequest req, ServerResponse res) {
@@ -171,7 +170,7 @@ final class AgentHttp {
             String detail = DumpStore.looksLikeId(id) && scheduler.isActive(id) ? "capture " + id + " has not finished yet"
                     : profile && store.contains(id) ? "capture " + id + " has no profile (its dump's '# profile:' line says why)"
                     : "no capture with that id on this node";
-            json(res, Status.NOT_FOUND_404, new Admission(Outcome.NOT_FOUND, null, detail).toJson());
+            json(res, Status.NOT_FOUND_404, ApiError.notFound(detail));
             return;
         }
         sendText(res, file.get(), profile ? "the profile was removed by retention" : "the dump was removed by retention");
@@ -186,7 +185,7 @@ final class AgentHttp {
             }
         } catch (NoSuchFileException e) {
             // removed by retention between lookup and open
-            json(res, Status.NOT_FOUND_404, new Admission(Outcome.NOT_FOUND, null, removed).toJson());
+            json(res, Status.NOT_FOUND_404, ApiError.notFound("the dump was removed by retention"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -200,10 +199,10 @@ final class AgentHttp {
         res.send(stopping ? "{\"status\":\"stopping\"}" : "{\"status\":\"ok\"}");
     }
 
-    private static void json(ServerResponse res, Status status, Map<String, Object> body) {
+    private static void json(ServerResponse res, Status status, Object body) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, JSON);
-        res.send(JsonValues.write(body));
+        res.send(Json.write(body));
     }
 
     /** A request the agent cannot take; the message is the {@code detail} of the 400 answer. */

@@ -8,7 +8,8 @@ import java.time.Instant;
  *
  * @param outcome     {@code ok}, {@code failed}, {@code timed-out}, {@code interrupted}, {@code not-found} or {@code error}
  * @param containerId the runtime's id of the target, or null when it was not found
- * @param engine      what dumped the threads ({@code # engine:} of craw.sh's output), or null
+ * @param dumpTool    the dump tool that dumped the threads (craw.sh's {@code # engine:} line, a name the dump
+ *                    header keeps), or null
  * @param exitCode    craw.sh's exit code, or null when it did not run or was ended
  * @param end         when the capture ended
  * @param stdout      craw.sh's output (empty when it did not run)
@@ -16,12 +17,12 @@ import java.time.Instant;
  * @param error       why the capture failed, or null when it is ok
  * @param profile     the JFR profile taken during the capture, or null when the capture never reached a target
  */
-record CaptureResult(String outcome, String containerId, String engine, Integer exitCode, Instant end, byte[] stdout,
+record CaptureResult(String outcome, String containerId, String dumpTool, Integer exitCode, Instant end, byte[] stdout,
                      byte[] stderr, String error, Profile profile) {
 
-    CaptureResult(String outcome, String containerId, String engine, Integer exitCode, Instant end, byte[] stdout,
+    CaptureResult(String outcome, String containerId, String dumpTool, Integer exitCode, Instant end, byte[] stdout,
                   byte[] stderr, String error) {
-        this(outcome, containerId, engine, exitCode, end, stdout, stderr, error, null);
+        this(outcome, containerId, dumpTool, exitCode, end, stdout, stderr, error, null);
     }
 
     static final String OK = "ok";
@@ -37,7 +38,7 @@ record CaptureResult(String outcome, String containerId, String engine, Integer 
     }
 
     CaptureResult withProfile(Profile with) {
-        return new CaptureResult(outcome, containerId, engine, exitCode, end, stdout, stderr, error, with);
+        return new CaptureResult(outcome, containerId, dumpTool, exitCode, end, stdout, stderr, error, with);
     }
 
     /** Whether the capture reached the container, so that the cooldown applies to it. */

@@ -36,7 +36,8 @@ import java.util.regex.Pattern;
  */
 final class CaptureRunner {
     private static final Logger LOG = Logger.getLogger(CaptureRunner.class.getName());
-    private static final Pattern ENGINE = Pattern.compile("(?m)^# engine: ([A-Za-z0-9._-]{1,32})\\s*$");
+    /** The dump tool craw.sh names in its output (the header line keeps its contracted name). */
+    private static final Pattern DUMP_TOOL = Pattern.compile("(?m)^# engine: ([A-Za-z0-9._-]{1,32})\\s*$");
     static final String SCRIPT = "craw.sh";
     /** craw.sh's exit code when its own time limit ({@code -t}) ran out. */
     static final int SCRIPT_OUT_OF_TIME = 6;
@@ -141,7 +142,7 @@ final class CaptureRunner {
             if (folder != null) {
                 // Removal must work even when shutdown interrupted us: clear the flag for it, then restore it.
                 boolean interrupted = Thread.interrupted();
-                runtime.remove(target, folder);
+                runtime.removeFolder(target, folder);
                 if (interrupted) {
                     Thread.currentThread().interrupt();
                 }
@@ -186,11 +187,7 @@ final class CaptureRunner {
         List<String> command = new ArrayList<>(start);
         command.addAll(List.of("-n", Integer.toString(threads), "-i", Long.toString(interval.toMillis()),
                 "-t", Long.toString(scriptLimitSeconds(execTimeout, interval))));
-        // The local runtime's "container" is a host process: the script is told which one. In a container the
-        // script finds the JVM itself.
-        if (runtime.name().equals("local")) {
-            command.addAll(List.of("-p", Long.toString(target.hostPid())));
-        }
+        runtime.scriptPid(target).ifPresent(pid -> command.addAll(List.of("-p", Long.toString(pid))));
         return command;
     }
 
@@ -207,29 +204,29 @@ final class CaptureRunner {
     private CaptureResult finished(Capture capture, Target target, ExecResult exec, String what) {
         String log = capture.log(node);
         String stdout = new String(exec.stdout(), StandardCharsets.UTF_8);
-        Matcher m = ENGINE.matcher(stdout);
-        String dumpEngine = m.find() ? m.group(1) : what.equals(SCRIPT) ? null : NodeCapture.ENGINE;
+        Matcher m = DUMP_TOOL.matcher(stdout);
+        String dumpTool = m.find() ? m.group(1) : what.equals(SCRIPT) ? null : NodeCapture.ENGINE;
         if (exec.timedOut()) {
             LOG.warning(log + what + " timed out after " + execTimeout.toMillis() + " ms and was ended");
-            return new CaptureResult(CaptureResult.TIMED_OUT, target.id(), dumpEngine, null, clock.instant(), exec.stdout(),
+            return new CaptureResult(CaptureResult.TIMED_OUT, target.id(), dumpTool, null, clock.instant(), exec.stdout(),
                     exec.stderr(), what + " did not finish within --exec-timeout=" + execTimeout.toMillis() + "ms and was ended");
         }
         if (what.equals(SCRIPT) && exec.exitCode() == SCRIPT_OUT_OF_TIME) {
             String why = what + " gave up at its time limit of " + scriptLimitSeconds(execTimeout, interval) + " s (-t, from --exec-timeout="
                     + execTimeout.toMillis() + "ms): " + lastLine(exec.stderr());
             LOG.warning(log + why);
-            return new CaptureResult(CaptureResult.TIMED_OUT, target.id(), dumpEngine, exec.exitCode(), clock.instant(),
+            return new CaptureResult(CaptureResult.TIMED_OUT, target.id(), dumpTool, exec.exitCode(), clock.instant(),
                     exec.stdout(), exec.stderr(), why);
         }
         if (exec.exitCode() != 0) {
             String why = what.equals(SCRIPT) ? what + " exited with " + exec.exitCode() + describe(exec.exitCode())
                     : what + " failed with exit code " + exec.exitCode() + describe(exec.exitCode()) + ": " + lastLine(exec.stderr());
             LOG.warning(log + why);
-            return new CaptureResult(CaptureResult.FAILED, target.id(), dumpEngine, exec.exitCode(), clock.instant(),
+            return new CaptureResult(CaptureResult.FAILED, target.id(), dumpTool, exec.exitCode(), clock.instant(),
                     exec.stdout(), exec.stderr(), why);
         }
-        LOG.info(log + "ok, engine " + dumpEngine + ", " + exec.stdout().length + " bytes");
-        return new CaptureResult(CaptureResult.OK, target.id(), dumpEngine, 0, clock.instant(), exec.stdout(), exec.stderr(), null);
+        LOG.info(log + "ok, dump tool " + dumpTool + ", " + exec.stdout().length + " bytes");
+        return new CaptureResult(CaptureResult.OK, target.id(), dumpTool, 0, clock.instant(), exec.stdout(), exec.stderr(), null);
     }
 
     /** Whether the target is no longer running (false when the runtime cannot tell). */

@@ -324,7 +324,7 @@ public final class CaptureScheduler {
             } else {
                 LOG.log(Level.SEVERE, capture.log(node) + why, e);
             }
-            store.recordUnwritten(capture, new CaptureResult(CaptureResult.ERROR, result.containerId(), result.engine(),
+            store.recordUnwritten(capture, new CaptureResult(CaptureResult.ERROR, result.containerId(), result.dumpTool(),
                     result.exitCode(), result.end(), new byte[0], new byte[0], why));
         }
         journal.recorded(capture);

@@ -292,7 +292,7 @@ public final class DumpStore {
             throw e;
         }
         CaptureInfo info = new CaptureInfo(capture.id, node, capture.namespace, capture.pod, capture.container,
-                iso(start), iso(result.end()), result.outcome(), result.engine(), result.exitCode(), (long) content.length,
+                iso(start), iso(result.end()), result.outcome(), result.dumpTool(), result.exitCode(), (long) content.length,
                 result.error(), rendered.truncated() ? Boolean.TRUE : null);
         synchronized (this) {
             index(new Entry(info, file, start, content.length + (profile == null ? 0 : profile.length)));
@@ -349,7 +349,7 @@ public final class DumpStore {
     public void recordUnwritten(Capture capture, CaptureResult result) {
         byte[] text = render(capture, result, null).content();
         CaptureInfo info = new CaptureInfo(capture.id, node, capture.namespace, capture.pod, capture.container,
-                iso(capture.accepted), iso(result.end()), result.outcome(), result.engine(), result.exitCode(), null,
+                iso(capture.accepted), iso(result.end()), result.outcome(), result.dumpTool(), result.exitCode(), null,
                 result.error(), null);
         synchronized (this) {
             index(new Entry(info, null, capture.accepted, 0, text));
@@ -400,7 +400,7 @@ public final class DumpStore {
         header.put("alert-value", capture.alertValue);
         header.put("start", iso(capture.accepted));
         header.put("end", iso(result.end()));
-        header.put("engine", result.engine());
+        header.put("engine", result.dumpTool());
         header.put("outcome", result.outcome());
         header.put("exit-code", result.exitCode() == null ? null : result.exitCode().toString());
         if (result.profile() != null && profileName == null) {

@@ -3,7 +3,7 @@ package dev.jdd.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jdd.agent.docker.AgentClient;
+import dev.jdd.agent.docker.AgentApiCaller;
 import dev.jdd.agent.local.LocalRuntime;
 import dev.jdd.testing.HotJvm;
 import dev.jdd.testing.Jdks;
@@ -32,12 +32,12 @@ class BigJvmIT {
     private Map<String, String> capture(HotJvm jvm, int threads) throws Exception {
         AgentConfig config = AgentConfig.forTest(dumps, TOKEN).withCapture(threads, Duration.ofSeconds(2), Duration.ofSeconds(30));
         try (Agent agent = Agent.start(config, new LocalRuntime())) {
-            AgentClient client = new AgentClient(path -> URI.create("http://127.0.0.1:" + agent.port() + path), TOKEN);
-            AgentClient.Answer a = client.capture("host", "big", "pid-" + jvm.pid());
+            AgentApiCaller client = new AgentApiCaller(path -> URI.create("http://127.0.0.1:" + agent.port() + path), TOKEN);
+            AgentApiCaller.Answer a = client.capture("host", "big", "pid-" + jvm.pid());
             assertEquals("accepted", a.outcome(), a.toString());
             Map<String, Object> listed = client.awaitFinished("host", "big", a.captureId(), Duration.ofSeconds(60));
             String dump = client.dump(a.captureId());
-            Map<String, String> header = AgentClient.header(dump);
+            Map<String, String> header = AgentApiCaller.header(dump);
             String outcome = header.get("outcome");
             System.out.println("big JVM (" + threads + " ranked): " + outcome + ", " + dump.length() + " chars, truncated="
                     + listed.get("truncated") + ", error=" + header.get("error"));

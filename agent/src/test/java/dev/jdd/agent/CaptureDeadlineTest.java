@@ -56,8 +56,8 @@ class CaptureDeadlineTest {
         }
 
         @Override
-        public void remove(Target target, String folder) {
-            fake.remove(target, folder);
+        public void removeFolder(Target target, String folder) {
+            fake.removeFolder(target, folder);
         }
 
         @Override

@@ -4,9 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.spy;
 
 import dev.jdd.agent.local.LocalRuntime;
+import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.agent.runtime.ExecResult;
+import dev.jdd.agent.runtime.RuntimeUnavailableException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,7 +38,7 @@ class CaptureRunnerTest {
     void copiesRunsWithOnlyTheAgentsNumbersAndRemovesTheFolder() {
         CaptureResult r = run(capture("$(touch /tmp/pwned)", "`reboot`; rm -rf /"));
         assertEquals(CaptureResult.OK, r.outcome());
-        assertEquals("jcmd", r.engine());
+        assertEquals("jcmd", r.dumpTool());
         assertEquals(0, r.exitCode());
         assertEquals(List.of(List.of("sh", "/tmp/jdd-fake-1/craw.sh", "-n", "7", "-i", "1500", "-t", "7")), runtime.commands);
         assertEquals(List.of("/tmp/jdd-fake-1"), runtime.removed);
@@ -59,7 +64,7 @@ class CaptureRunnerTest {
         byte[] echoArgs = "echo \"# engine: test\"; echo \"args: $*\"\n".getBytes(StandardCharsets.UTF_8);
         CaptureResult r = new CaptureRunner(local, echoArgs, config, Clock.systemUTC()).run(c);
         assertEquals(CaptureResult.OK, r.outcome());
-        assertEquals("test", r.engine());
+        assertEquals("test", r.dumpTool());
         assertTrue(new String(r.stdout(), StandardCharsets.UTF_8)
                 .contains("args: -n 7 -i 1500 -t 7 -p " + ProcessHandle.current().pid() + "\n"));
     }
@@ -95,7 +100,7 @@ class CaptureRunnerTest {
     }
 
     @Test
-    void theScriptGivingUpAtItsOwnLimitIsTimedOutWithItsReason() {
+    void theScriptGivingUpAtItsOwnLimitIsTimedOutWithItsReason() throws InterruptedException {
         runtime.exitCode = 6;
         runtime.stdout = "";
         runtime.stderr = "craw: gave up: the run did not end within its time limit of 7 s (-t)\n";
@@ -111,7 +116,7 @@ class CaptureRunnerTest {
     }
 
     @Test
-    void aContainerGoneBeforeOrDuringTheRunIsNotFound() {
+    void aContainerGoneBeforeOrDuringTheRunIsNotFound() throws InterruptedException {
         runtime.missing.add("shop/web/api");
         CaptureResult before = run(capture(null, null));
         assertEquals(CaptureResult.NOT_FOUND, before.outcome());
@@ -120,7 +125,9 @@ class CaptureRunnerTest {
         // Found when the capture starts, gone when the exec fails: the runtime lost it mid-capture.
         runtime.missing.clear();
         runtime.vanishing.add("shop/web/api");
-        CaptureRunner runner = new CaptureRunner(new FailingExec(runtime), SCRIPT, config, Clock.systemUTC());
+        ContainerRuntime failingExec = spy(runtime);
+        doThrow(new RuntimeUnavailableException("container c1 is not running")).when(failingExec).exec(any(), any(), any(), any());
+        CaptureRunner runner = new CaptureRunner(failingExec, SCRIPT, config, Clock.systemUTC());
         CaptureResult during = runner.run(capture(null, null));
         assertEquals(CaptureResult.NOT_FOUND, during.outcome(), during.error());
         assertTrue(during.error().startsWith("the container went away during the capture"), during.error());
@@ -161,7 +168,7 @@ class CaptureRunnerTest {
     void autoKeepsTheScriptWhereItWorks() {
         CaptureResult r = run("auto");
         assertEquals(CaptureResult.OK, r.outcome());
-        assertEquals("jcmd", r.engine());
+        assertEquals("jcmd", r.dumpTool());
         assertTrue(nodeEngine.captured.isEmpty());
     }
 
@@ -172,7 +179,7 @@ class CaptureRunnerTest {
         runtime.stderr = "craw: no jcmd or jstack\n";
         CaptureResult r = run("auto");
         assertEquals(CaptureResult.OK, r.outcome());
-        assertEquals("node", r.engine());
+        assertEquals("node", r.dumpTool());
         assertEquals(0, r.exitCode());
         assertEquals(List.of(4242L), nodeEngine.captured);
         assertEquals("craw: no jcmd or jstack\njdd: craw.sh found no tool that can dump threads in the container (exit 4);"
@@ -185,7 +192,7 @@ class CaptureRunnerTest {
         runtime.exitCode = 126;
         runtime.stdout = "";
         CaptureResult r = run("auto");
-        assertEquals("node", r.engine());
+        assertEquals("node", r.dumpTool());
         assertTrue(new String(r.stderr(), StandardCharsets.UTF_8).contains("the container has no shell (the exec of sh"
                 + " failed with exit 126)"));
 
@@ -195,7 +202,7 @@ class CaptureRunnerTest {
         nodeEngine.lacksShell = true;
         CaptureResult direct = run("auto");
         assertEquals(CaptureResult.OK, direct.outcome());
-        assertEquals("node", direct.engine());
+        assertEquals("node", direct.dumpTool());
         assertTrue(runtime.commands.isEmpty() && runtime.removed.isEmpty());
         assertEquals(2, nodeEngine.captured.size());
     }
@@ -206,7 +213,7 @@ class CaptureRunnerTest {
         nodeEngine.stderr = "jdd node engine: Java 8 (process 4242) accepts attach only from its own user and group\n";
         CaptureResult r = run("node");
         assertEquals(CaptureResult.FAILED, r.outcome());
-        assertEquals("node", r.engine());
+        assertEquals("node", r.dumpTool());
         assertEquals(5, r.exitCode());
         assertEquals("the node engine failed with exit code 5 (the thread dump failed): Java 8 (process 4242) accepts"
                 + " attach only from its own user and group", r.error());
@@ -219,40 +226,5 @@ class CaptureRunnerTest {
         assertNull(CaptureRunner.scriptCannotWork(new ExecResult(-1, new byte[0], new byte[0], true)));
         assertNull(CaptureRunner.scriptCannotWork(new ExecResult(5, new byte[0], new byte[0], false)));
         assertNull(CaptureRunner.scriptCannotWork(new ExecResult(127, "x".getBytes(StandardCharsets.UTF_8), new byte[0], false)));
-    }
-
-    /** Wraps the fake so that exec fails the way a runtime fails when its container exits. */
-    private static final class FailingExec implements dev.jdd.agent.runtime.ContainerRuntime {
-        private final FakeRuntime fake;
-
-        FailingExec(FakeRuntime fake) {
-            this.fake = fake;
-        }
-
-        @Override
-        public java.util.Optional<dev.jdd.agent.runtime.Target> find(String namespace, String pod, String container) {
-            return fake.find(namespace, pod, container);
-        }
-
-        @Override
-        public String copy(dev.jdd.agent.runtime.Target target, java.util.Map<String, byte[]> files) {
-            return fake.copy(target, files);
-        }
-
-        @Override
-        public dev.jdd.agent.runtime.ExecResult exec(dev.jdd.agent.runtime.Target target, List<String> command, byte[] stdin,
-                                                     Duration timeout) {
-            throw new dev.jdd.agent.runtime.RuntimeUnavailableException("container " + target.id() + " is not running");
-        }
-
-        @Override
-        public void remove(dev.jdd.agent.runtime.Target target, String folder) {
-            fake.remove(target, folder);
-        }
-
-        @Override
-        public String name() {
-            return "fake";
-        }
     }
 }

@@ -4,7 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyMap;
+import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.doReturn;
+import static org.mockito.Mockito.doThrow;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
 
+import dev.jdd.agent.runtime.ContainerRuntime;
+import dev.jdd.agent.runtime.CopyRefusedException;
+import dev.jdd.agent.runtime.ExecResult;
+import dev.jdd.agent.runtime.RuntimeUnavailableException;
+import dev.jdd.agent.runtime.Target;
 import dev.jdd.common.Admission;
 import dev.jdd.common.CaptureInfo;
 import dev.jdd.common.CaptureRequest;
@@ -22,6 +37,7 @@ import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -235,6 +251,38 @@ class CaptureSchedulerTest {
         assertEquals(Outcome.IN_PROGRESS, scheduler.submit(request("api"), true).outcome());
         assertEquals(Outcome.BUSY, scheduler.submit(request("web"), true).outcome());
         assertEquals(1, metrics.admissions(Outcome.DRY_RUN));
+    }
+
+    @Test
+    void everyWayACaptureFailsGivesItsSlotBack() throws Exception {
+        ContainerRuntime failing = mock(ContainerRuntime.class);
+        doAnswer(call -> Optional.of(new Target(call.getArgument(2), call.getArgument(2), 1))).when(failing).find(any(), any(), any());
+        doAnswer(call -> "/tmp/.jdd-" + call.getArgument(0, Target.class).id()).when(failing).copy(any(), anyMap());
+        doThrow(new CopyRefusedException("read-only", null)).when(failing).copy(named("refused"), anyMap());
+        doReturn(new ExecResult(0, "# engine: jcmd\n".getBytes(StandardCharsets.UTF_8), new byte[0], false))
+                .when(failing).exec(any(), any(), any(), any());
+        doThrow(new RuntimeUnavailableException("dockerd went away")).when(failing).exec(named("unavailable"), any(), any(), any());
+        doThrow(new IllegalStateException("a bug")).when(failing).exec(named("bug"), any(), any(), any());
+        doReturn(new ExecResult(-1, new byte[0], new byte[0], true)).when(failing).exec(named("timeout"), any(), any(), any());
+        AgentConfig config = AgentConfig.forTest(dumps, null).withLimits(1, 0, Duration.ofMinutes(5));
+        store = new DumpStore(dumps, config.node(), config.retentionBytes(), config.retentionAge(), Clock.systemUTC());
+        store.open();
+        scheduler = new CaptureScheduler(config, failing, new CaptureRunner(failing, "echo craw".getBytes(StandardCharsets.UTF_8),
+                config.withEngine("script"), Clock.systemUTC()), store, metrics, Clock.systemUTC());
+
+        for (String container : List.of("unavailable", "bug", "timeout", "refused", "last")) {
+            assertEquals(Outcome.ACCEPTED, scheduler.submit(request(container)).outcome(), container + ": the one slot is free again");
+            awaitIdle();
+        }
+        assertEquals(5, files().size(), "every capture left its file");
+        for (String copied : List.of("unavailable", "bug", "timeout", "last")) {
+            verify(failing).removeFolder(named(copied), eq("/tmp/.jdd-" + copied));
+        }
+        verify(failing, never()).removeFolder(named("refused"), any());
+    }
+
+    private static Target named(String id) {
+        return argThat(t -> t != null && t.id().equals(id));
     }
 
     @Test

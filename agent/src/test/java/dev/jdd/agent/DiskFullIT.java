@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.jdd.agent.docker.AgentClient;
+import dev.jdd.agent.docker.AgentApiCaller;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,7 +34,7 @@ class DiskFullIT {
     Path dumps;
     final FakeRuntime runtime = new FakeRuntime();
     Agent agent;
-    AgentClient client;
+    AgentApiCaller client;
 
     @BeforeEach
     void mountSmallTmpfs() throws Exception {
@@ -43,7 +43,7 @@ class DiskFullIT {
         Files.createDirectories(dumps);
         run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dumps.toString());
         agent = Agent.start(AgentConfig.forTest(dumps, TOKEN), runtime, "echo craw".getBytes(StandardCharsets.UTF_8));
-        client = new AgentClient(path -> URI.create("http://127.0.0.1:" + agent.port() + path), TOKEN);
+        client = new AgentApiCaller(path -> URI.create("http://127.0.0.1:" + agent.port() + path), TOKEN);
     }
 
     @AfterEach
@@ -71,7 +71,7 @@ class DiskFullIT {
     @Test
     void aDumpThatDoesNotFitIsAnErrorWithItsReasonAndNoCooldown() throws Exception {
         runtime.stdout = "# jdd-capture: 1\n# engine: jcmd\n#\n" + "x".repeat(200 * 1024) + "\n";
-        AgentClient.Answer first = client.capture("shop", "web", "api");
+        AgentApiCaller.Answer first = client.capture("shop", "web", "api");
         assertEquals("accepted", first.outcome(), first.toString());
         Map<String, Object> listed = client.awaitFinished("shop", "web", first.captureId(), Duration.ofSeconds(30));
         assertEquals("error", listed.get("outcome"), listed.toString());
@@ -81,8 +81,8 @@ class DiskFullIT {
         assertEquals(List.of(), everything(), "no file, no temporary file, no empty folder");
 
         String text = client.dump(first.captureId());
-        assertEquals("error", AgentClient.header(text).get("outcome"), text);
-        assertEquals(error, AgentClient.header(text).get("error"), text);
+        assertEquals("error", AgentApiCaller.header(text).get("outcome"), text);
+        assertEquals(error, AgentApiCaller.header(text).get("error"), text);
         String raw = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + agent.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertTrue(raw.contains("jdd_agent_captures_total{outcome=\"error\"} 1\n"), raw);
@@ -90,7 +90,7 @@ class DiskFullIT {
 
         // No cooldown under the lost id: once the dump fits, the same container is captured again.
         runtime.stdout = "# jdd-capture: 1\n# engine: jcmd\n#\n#1 cpu=99.0% tid=7 \"hot\" RUNNABLE\n";
-        AgentClient.Answer second = client.capture("shop", "web", "api");
+        AgentApiCaller.Answer second = client.capture("shop", "web", "api");
         assertEquals("accepted", second.outcome(), second.toString());
         Map<String, Object> ok = client.awaitFinished("shop", "web", second.captureId(), Duration.ofSeconds(30));
         assertEquals("ok", ok.get("outcome"), ok.toString());

@@ -243,7 +243,7 @@ class DumpStoreTest {
         CaptureResult cut = new CaptureResult(CaptureResult.OK, "abc", "jcmd", 0, start, stdout, new byte[0], null);
         Path file = store.write(capture("00000000000000f1", "shop", "web", "api", start), cut);
         String text = Files.readString(file);
-        String truncated = dev.jdd.agent.docker.AgentClient.header(text).get("truncated");
+        String truncated = dev.jdd.agent.docker.AgentApiCaller.header(text).get("truncated");
         assertEquals("stdout reached the 16777216-byte cap; " + (lastNewline + 1)
                 + " bytes kept up to the last whole line, the rest dropped", truncated);
         assertTrue(text.endsWith("x\n"), "ends at a whole line");
@@ -285,7 +285,7 @@ class DumpStoreTest {
         assertEquals(null, listed.bytes());
         assertEquals(Optional.empty(), store.file("00000000000000e2"));
         String text = new String(store.unwrittenText("00000000000000e2").orElseThrow(), StandardCharsets.UTF_8);
-        assertEquals("the dump could not be written: full", dev.jdd.agent.docker.AgentClient.header(text).get("error"));
+        assertEquals("the dump could not be written: full", dev.jdd.agent.docker.AgentApiCaller.header(text).get("error"));
     }
 
     @Test

@@ -97,7 +97,7 @@ final class FakeRuntime implements ContainerRuntime {
     }
 
     @Override
-    public void remove(Target target, String folder) {
+    public void removeFolder(Target target, String folder) {
         removed.add(folder);
     }
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jdd.agent.docker.AgentClient;
+import dev.jdd.agent.docker.AgentApiCaller;
 import dev.jdd.agent.docker.AgentProcess;
 import dev.jdd.testing.HotJvm;
 import java.nio.file.Files;
@@ -45,9 +45,9 @@ class KilledAgentIT {
             String queued;
             long deadPid;
             try (AgentProcess agent = AgentProcess.start(flags(dumps), scratch.resolve("agent-1.log"))) {
-                AgentClient client = new AgentClient(agent::uri, TOKEN);
-                AgentClient.Answer first = client.capture("host", "local", "pid-" + a.pid());
-                AgentClient.Answer second = client.capture("host", "local", "pid-" + b.pid());
+                AgentApiCaller client = new AgentApiCaller(agent::uri, TOKEN);
+                AgentApiCaller.Answer first = client.capture("host", "local", "pid-" + a.pid());
+                AgentApiCaller.Answer second = client.capture("host", "local", "pid-" + b.pid());
                 assertEquals("accepted", first.outcome(), first.toString());
                 assertEquals("accepted", second.outcome(), second.toString());
                 running = first.captureId();
@@ -68,9 +68,9 @@ class KilledAgentIT {
             }
 
             try (AgentProcess agent = AgentProcess.start(flags(dumps), scratch.resolve("agent-2.log"))) {
-                AgentClient client = new AgentClient(agent::uri, TOKEN);
+                AgentApiCaller client = new AgentApiCaller(agent::uri, TOKEN);
                 for (String id : List.of(running, queued)) {
-                    Map<String, String> header = AgentClient.header(client.dump(id));
+                    Map<String, String> header = AgentApiCaller.header(client.dump(id));
                     assertEquals("interrupted", header.get("outcome"), header.toString());
                     assertEquals(CaptureJournal.KILLED, header.get("error"), header.toString());
                     assertEquals("HighCpu", header.get("alert-name"), header.toString());

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jdd.agent.docker.AgentClient;
+import dev.jdd.agent.docker.AgentApiCaller;
 import dev.jdd.agent.docker.DockerFixture;
 import dev.jdd.agent.docker.DockerRuntime;
 import dev.jdd.agent.docker.TestImages;
@@ -59,7 +59,7 @@ class ProfileDockerIT {
         AgentConfig config = AgentConfig.forTest(dumps, TOKEN).withEngine("auto").withProfile("cpu")
                 .withCapture(10, Duration.ofSeconds(5), Duration.ofSeconds(40));
         try (Agent agent = Agent.start(config, new DockerRuntime(HOST))) {
-            AgentClient client = new AgentClient(path -> URI.create("http://127.0.0.1:" + agent.port() + path), TOKEN);
+            AgentApiCaller client = new AgentApiCaller(path -> URI.create("http://127.0.0.1:" + agent.port() + path), TOKEN);
             String splitId = client.capture(split.namespace(), split.pod(), split.container()).captureId();
             String jdkId = client.capture(jdk.namespace(), jdk.pod(), jdk.container()).captureId();
             String noJfrId = client.capture(noJfr.namespace(), noJfr.pod(), noJfr.container()).captureId();
@@ -97,7 +97,7 @@ class ProfileDockerIT {
                 "-Xshare:auto", "-cp", "/app", SplitSpinner.class.getName(), "2"));
     }
 
-    private static String awaitDump(AgentClient client, TestPods.Pod pod, String id) throws Exception {
+    private static String awaitDump(AgentApiCaller client, TestPods.Pod pod, String id) throws Exception {
         client.awaitFinished(pod.namespace(), pod.pod(), id, Duration.ofSeconds(120));
         return client.dump(id);
     }

@@ -16,7 +16,7 @@ public enum Outcome {
     NOT_FOUND("not-found", false),
     STOPPING("stopping", true),
     INVALID("invalid", false),
-    /** The agent could not ask its container runtime (engine down or restarting); detail says why. */
+    /** The agent could not ask its container runtime (dockerd or containerd down or restarting); detail says why. */
     ERROR("error", true),
     NO_AGENT("no-agent", true),
     AGENT_UNREACHABLE("agent-unreachable", true),

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -160,7 +159,7 @@ public final class CaptureViews implements AutoCloseable {
     }
 
     private Optional<DumpSummary.TopThread> readTopThread(String node, String id) throws Exception {
-        HttpResponse<InputStream> answer = captures.dump(node, id);
+        AgentClient.Dump answer = captures.dump(node, id);
         try (InputStream in = answer.body()) {
             if (answer.statusCode() != 200) {
                 return Optional.empty();
@@ -171,7 +170,7 @@ public final class CaptureViews implements AutoCloseable {
 
     /** The capture page's data: {@code state} finished (with the parsed dump) or running; 404 when neither. */
     public Map<String, Object> summary(String node, String id) throws InterruptedException, AgentClient.AgentUnreachableException {
-        HttpResponse<InputStream> answer = captures.dump(node, id);
+        AgentClient.Dump answer = captures.dump(node, id);
         String text;
         try (InputStream in = answer.body()) {
             if (answer.statusCode() != 200) {
@@ -187,7 +186,7 @@ public final class CaptureViews implements AutoCloseable {
                 json.put("state", "running");
                 json.put("node", node);
                 json.put("captureId", id);
-                json.put("info", running.get().toJson());
+                json.put("info", running.get());
                 return json;
             }
             byte[] bytes = in.readNBytes(MAX_DUMP_CHARS);

@@ -2,11 +2,8 @@ package dev.jdd.router;
 
 import dev.jdd.common.CaptureInfo;
 import dev.jdd.common.Names;
-import io.helidon.webclient.api.HttpClientResponse;
 
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -72,12 +69,12 @@ public final class Captures implements AutoCloseable {
     }
 
     /** The agent's answer for one dump, body still open; 400/404 as {@link HookException}. */
-    public HttpResponse<InputStream> dump(String node, String id) throws InterruptedException, AgentClient.AgentUnreachableException {
+    public AgentClient.Dump dump(String node, String id) throws AgentClient.AgentUnreachableException {
         return client.dump(agentFor(node, id), id);
     }
 
     /** The agent's answer for one capture's profile (collapsed stacks), body still open; 400/404 as {@link HookException}. */
-    public HttpClientResponse profile(String node, String id) throws AgentClient.AgentUnreachableException {
+    public AgentClient.Dump profile(String node, String id) throws AgentClient.AgentUnreachableException {
         return client.profile(agentFor(node, id), id);
     }
 

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.logging.Logger;
 
@@ -89,7 +88,7 @@ final class HttpHandlers {
         }
         String node = req.path().pathParameters().get("node");
         String id = req.path().pathParameters().get("id");
-        HttpResponse<InputStream> answer;
+        AgentClient.Dump answer;
         try {
             answer = c.captures().dump(node, id);
         } catch (HookException e) {

@@ -2,7 +2,6 @@ package dev.jdd.router;
 
 import dev.jdd.common.Json;
 import io.helidon.http.HeaderNames;
-import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -90,20 +89,22 @@ final class PageHandlers {
         }
         String node = req.path().pathParameters().get("node");
         String id = req.path().pathParameters().get("id");
-        try (HttpClientResponse answer = c.captures().profile(node, id);
-             InputStream in = answer.inputStream()) {
-            int status = answer.status().code();
-            if (status != 200) {
-                in.readNBytes(MAX_PROFILE_ERROR_BYTES);
-                int mapped = status == 404 || status == 400 ? 404 : 502;
-                json(res, mapped, Map.of("error", mapped == 404 ? "no profile for capture " + id + " on node " + node
-                        : "agent answered " + status + " to the profile"));
-                return;
-            }
-            res.status(200);
-            res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-            try (OutputStream out = res.outputStream()) {
-                in.transferTo(out);
+        try {
+            AgentClient.Dump answer = c.captures().profile(node, id);
+            try (InputStream in = answer.body()) {
+                int status = answer.statusCode();
+                if (status != 200) {
+                    in.readNBytes(MAX_PROFILE_ERROR_BYTES);
+                    int mapped = status == 404 || status == 400 ? 404 : 502;
+                    json(res, mapped, Map.of("error", mapped == 404 ? "no profile for capture " + id + " on node " + node
+                            : "agent answered " + status + " to the profile"));
+                    return;
+                }
+                res.status(200);
+                res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+                try (OutputStream out = res.outputStream()) {
+                    in.transferTo(out);
+                }
             }
         } catch (HookException e) {
             json(res, e.status(), Map.of("error", e.getMessage()));

@@ -1,5 +1,6 @@
 package dev.jdd.router;
 
+import dev.jdd.common.Admission;
 import dev.jdd.common.CaptureRequest;
 import dev.jdd.common.Outcome;
 import org.junit.jupiter.api.AfterAll;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +19,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.verifyNoInteractions;
+import static org.mockito.Mockito.verifyNoMoreInteractions;
+import static org.mockito.Mockito.when;
 
-/** Placement and agent lookup: dry runs against a hand-written pod lookup and static fake agents on loopback. */
+/**
+ * Placement and agent lookup: dry runs against a hand-written pod lookup and static fake agents on loopback, and real
+ * dispatch against a mocked agent client (what each target is asked, and how each answer is reported).
+ */
 class DispatcherTest {
     private static final CaptureRequest.Alert ALERT = new CaptureRequest.Alert("a", null, Map.of());
     private final AtomicInteger lookups = new AtomicInteger();
@@ -109,5 +121,45 @@ class DispatcherTest {
                 () -> run(t("two", null, null), new AlertTarget("ns2", "two", null, null, ALERT), t("a", "c", "node-a"),
                         t("b", "c", "node-a"), t("c", "c", "node-a")));
         assertEquals(400, e.status());
+    }
+
+    @Test
+    void eachPlacedTargetIsAskedOnceAtItsNodesAgentAndItsAnswerReported() throws Exception {
+        AgentClient client = mock(AgentClient.class);
+        URI nodeA = URI.create("http://127.0.0.2:1");
+        URI nodeB = URI.create("http://127.0.0.3:1");
+        when(client.capture(eq(nodeA), any(), eq(false))).thenAnswer(call -> switch (call.getArgument(1, CaptureRequest.class).container()) {
+            case "app" -> Admission.of(Outcome.ACCEPTED, "0123456789abcdef");
+            default -> Admission.of(Outcome.BUSY);
+        });
+        when(client.capture(eq(nodeB), any(), eq(false))).thenThrow(new AgentClient.AgentUnreachableException("cannot connect to the agent"));
+        try (Dispatcher real = new Dispatcher(pods, new StaticAgents(Map.of("node-a", nodeA, "node-b", nodeB)), client, 5, 4,
+                new RouterMetrics())) {
+            HookResult r = real.dispatch(new ParsedWebhook(WebhookFormat.ALERTMANAGER,
+                    List.of(t("two", null, null), t("one", "app", null))), false);
+
+            assertEquals(List.of("two/app@node-a=accepted", "two/sidecar@node-a=busy", "one/app@node-b=agent-unreachable"), lines(r));
+            assertEquals("0123456789abcdef", r.targets().get(0).captureId());
+            assertEquals("cannot connect to the agent (http://127.0.0.3:1)", r.targets().get(2).detail());
+            assertEquals(503, r.httpStatus(), "busy and unreachable are worth a retry");
+        }
+        verify(client).capture(nodeA, new CaptureRequest("ns", "two", "app", ALERT), false);
+        verify(client).capture(nodeA, new CaptureRequest("ns", "two", "sidecar", ALERT), false);
+        verify(client).capture(nodeB, new CaptureRequest("ns", "one", "app", ALERT), false);
+        verifyNoMoreInteractions(client);
+    }
+
+    @Test
+    void aDryRunAsksTheAgentForADryRunAndNeverForACapture() throws Exception {
+        AgentClient client = mock(AgentClient.class);
+        URI nodeA = URI.create("http://127.0.0.2:1");
+        when(client.capture(eq(nodeA), any(), eq(true))).thenReturn(Admission.of(Outcome.DRY_RUN));
+        try (Dispatcher dry = new Dispatcher(pods, new StaticAgents(Map.of("node-a", nodeA)), client, 5, 4,
+                new RouterMetrics())) {
+            assertEquals(List.of("x/app@node-a=dry-run"), lines(dry.dispatch(new ParsedWebhook(WebhookFormat.ALERTMANAGER,
+                    List.of(t("x", "app", "node-a"))), true)));
+        }
+        verify(client).capture(nodeA, new CaptureRequest("ns", "x", "app", ALERT), true);
+        verifyNoMoreInteractions(client);
     }
 }

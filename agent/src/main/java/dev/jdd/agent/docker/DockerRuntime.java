@@ -1,19 +1,35 @@
 package dev.jdd.agent.docker;
 
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.ExecCreateCmd;
+import com.github.dockerjava.api.command.ExecStartCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.StreamType;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import com.github.dockerjava.zerodep.shaded.org.apache.hc.client5.http.psl.PublicSuffixMatcher;
+import com.github.dockerjava.zerodep.shaded.org.apache.hc.client5.http.psl.PublicSuffixMatcherLoader;
+import dev.jdd.agent.runtime.CappedOutput;
 import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.agent.runtime.CopyRefusedException;
 import dev.jdd.agent.runtime.ExecResult;
 import dev.jdd.agent.runtime.RuntimeUnavailableException;
 import dev.jdd.agent.runtime.Target;
-import dev.jdd.common.JsonValues;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyManagementException;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +41,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,14 +53,20 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
- * {@link ContainerRuntime} on the Docker Engine API over the node's socket ({@link EngineClient}).
+ * {@link ContainerRuntime} on the Docker Engine API over the node's socket: docker-java on its zerodep transport
+ * (docs/docker.md says why that transport).
  *
  * <p>Every command runs through a small {@code sh} wrapper that first prints its own PID. Docker starts each
  * exec as a new session (runc calls setsid), so that PID is the session id of everything the command starts;
@@ -54,31 +75,45 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  */
 public final class DockerRuntime implements ContainerRuntime {
     private static final Logger LOG = Logger.getLogger(DockerRuntime.class.getName());
+    /**
+     * docker-java and its shaded HTTP client log every retried connection at INFO; the runtime reports what matters
+     * itself, with the capture's context. Held in a field: JUL keeps loggers only weakly.
+     */
+    private static final Logger CLIENT_LOG = Logger.getLogger("com.github.dockerjava");
+
+    static {
+        CLIENT_LOG.setLevel(Level.WARNING);
+    }
 
     static final String LABEL_NAMESPACE = "io.kubernetes.pod.namespace";
     static final String LABEL_POD = "io.kubernetes.pod.name";
     static final String LABEL_CONTAINER = "io.kubernetes.container.name";
     static final String LABEL_TYPE = "io.kubernetes.docker.type";
 
-    /** What one stream (stdout or stderr) of an exec may bring back; the rest is dropped. */
-    static final int OUTPUT_CAP = 16 * 1024 * 1024;
     private static final String PID_LINE = "jdd-exec-pid ";
     private static final Duration GRACE = Duration.ofSeconds(1);
-    /** Short calls (list, inspect, create, copy) get an answer in this time, so admission never hangs on a stuck engine. */
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** Short calls (list, inspect, create, copy) get an answer in this time, so admission never hangs on a stuck dockerd. */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration HOUSEKEEPING_TIMEOUT = Duration.ofSeconds(10);
+    /** Connections kept per pool; the pools open them only as calls need them ({@code --slots} is at most 1,000). */
+    private static final int SHORT_CALL_CONNECTIONS = 64;
+    private static final int STREAM_CONNECTIONS = 2_048;
     private static final Pattern FOLDER = Pattern.compile("/(tmp/)?\\.jdd-[0-9a-f]{16}");
-    /** Container and exec ids as the engine issues them; nothing else goes into a request path. */
-    private static final Pattern ENGINE_ID = Pattern.compile("[0-9a-zA-Z_.-]{1,128}");
     private static final Pattern NUMERIC_USER = Pattern.compile("(\\d+)(?::(\\d+))?");
-    private static final String LIST_PATH = "/containers/json?filters=" + URLEncoder.encode(
-            "{\"status\":[\"running\"],\"label\":[\"" + LABEL_POD + "\"]}", StandardCharsets.UTF_8);
 
     /**
      * Prints its PID, then becomes the command (positional parameters, never parsed as shell text).
      * The command list is the agent's, fixed; no alert text reaches it.
      */
     private static final String WRAPPER = "echo \"" + PID_LINE + "$$\"; exec \"$@\"";
+
+    /**
+     * Same, but feeds the command exactly {@code $1} lines of its own stdin, then end-of-file: docker-java cannot
+     * half-close an exec's stdin, so the command would otherwise wait for more input forever. Builtins only.
+     */
+    private static final String WRAPPER_STDIN = "echo \"" + PID_LINE + "$$\"; n=$1; shift; "
+            + "i=0; while [ \"$i\" -lt \"$n\" ] && IFS= read -r l; do printf '%s\\n' \"$l\"; i=$((i+1)); done | \"$@\"";
 
     /**
      * Sends signal {@code $2} to every live process of session {@code $1} in the container and prints their
@@ -91,43 +126,128 @@ public final class DockerRuntime implements ContainerRuntime {
             + "if [ \"$4\" = \"$s\" ] && [ \"$1\" != Z ]; then kill -\"$g\" \"$p\" 2>/dev/null; echo \"$p\"; fi; done";
 
     private final URI host;
-    private final EngineClient engine;
+    private final Clients clients;
     private final SecureRandom random = new SecureRandom();
     private final Set<String> copied = ConcurrentHashMap.newKeySet();
     private final Map<List<String>, CompletableFuture<Optional<Target>>> finding = new ConcurrentHashMap<>();
-    private final AtomicReference<CompletableFuture<List<PodContainer>>> listing = new AtomicReference<>();
+    private final AtomicReference<CompletableFuture<List<Container>>> listing = new AtomicReference<>();
     private final ExecutorService cleaner =
             Executors.newCachedThreadPool(Thread.ofPlatform().name("jdd-docker-cleanup").daemon().factory());
 
-    /** A running container that kubelet labelled, as the container list shows it. */
-    private record PodContainer(String id, Map<String, Object> labels, long created) {
-        String label(String key) {
-            return labels.get(key) instanceof String s ? s : null;
+    /**
+     * The two docker-java clients: one for short calls, with a response timeout, and one for exec streams, which
+     * are silent while the script samples and so get none: {@link #exec} bounds them with its own deadline.
+     */
+    private record Clients(DockerClient api, DockerClient streams) implements AutoCloseable {
+        static Clients open(URI dockerHost) {
+            return new Clients(client(dockerHost, SHORT_CALL_CONNECTIONS, CALL_TIMEOUT), client(dockerHost, STREAM_CONNECTIONS, null));
+        }
+
+        @Override
+        public void close() {
+            for (DockerClient c : List.of(api, streams)) {
+                try {
+                    c.close();
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(Level.FINE, "closing a Docker client", e);
+                }
+            }
         }
     }
 
-    /** What the runtime needs of {@code GET /containers/{id}/json}. */
-    private record Inspected(String name, boolean running, long pid, Long exitCode, String user) {
+    /** Cleanup work that needs the clients: they may be a fresh pair when the runtime was already closed. */
+    @FunctionalInterface
+    private interface Housekeeping {
+        void run(Clients clients) throws Exception;
     }
 
-    /** @param dockerHost the engine's socket, e.g. {@code unix:///var/run/docker.sock}, or {@code tcp://host:port} */
+    /** @param dockerHost dockerd's socket, e.g. {@code unix:///var/run/docker.sock}, or {@code tcp://host:port} (no TLS) */
     public DockerRuntime(URI dockerHost) {
-        this.engine = new EngineClient(dockerHost);
+        this(checked(dockerHost), null, null);
+    }
+
+    /** On given clients (tests: mocked ones); {@code api} null opens the real pair on {@code dockerHost}. */
+    DockerRuntime(URI dockerHost, DockerClient api, DockerClient streams) {
         this.host = dockerHost;
-        // In the background, so start-up does not wait: says early in the log whether the engine answers, and
-        // runs the find path once so that the first alert storm does not pay for loading and compiling it.
+        this.clients = api == null ? Clients.open(dockerHost) : new Clients(api, streams);
+        // In the background, so start-up does not wait: says early in the log whether dockerd answers, and
+        // loads the client's code paths so that the first alert storm does not pay for that.
         cleaner.execute(this::probe);
+    }
+
+    private static URI checked(URI dockerHost) {
+        String scheme = dockerHost.getScheme();
+        boolean unix = "unix".equals(scheme) && dockerHost.getPath() != null && dockerHost.getPath().length() > 1;
+        boolean tcp = "tcp".equals(scheme) && dockerHost.getHost() != null && dockerHost.getPort() > 0;
+        if (!unix && !tcp) {
+            throw new IllegalArgumentException("expected unix:///path/to/docker.sock or tcp://host:port");
+        }
+        return dockerHost;
+    }
+
+    /**
+     * A thread-safe docker-java client on the zerodep transport, connecting in at most 5 s; with a response timeout
+     * when one is given. The tests use it too.
+     */
+    public static DockerClient client(URI dockerHost, int maxConnections, Duration responseTimeout) {
+        var config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost(dockerHost.toString())
+                .withDockerTlsVerify(false)
+                .build();
+        skipPublicSuffixList();
+        var http = new ZerodepDockerHttpClient.Builder()
+                .dockerHost(dockerHost)
+                .maxConnections(maxConnections)
+                .connectionTimeout(CONNECT_TIMEOUT);
+        if ("unix".equals(dockerHost.getScheme())) {
+            // Without an SSL context of its own the transport builds the system default one, which parses the JDK's
+            // whole CA trust store; on a unix socket it is never used. (For tcp:// a context would mean https.)
+            http.sslConfig(DockerRuntime::noTrustTlsContext);
+        }
+        if (responseTimeout != null) {
+            http.responseTimeout(responseTimeout);
+        }
+        return DockerClientImpl.getInstance(config, http.build());
+    }
+
+    /** A TLS context that trusts nobody and loads no key or trust store; never used for a connection. */
+    private static SSLContext noTrustTlsContext() throws NoSuchAlgorithmException, KeyManagementException {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(new KeyManager[0], new TrustManager[0], null);
+        return context;
+    }
+
+    /**
+     * The transport's shaded httpclient5 parses the public suffix list it carries (about 2.5 MiB of heap for good)
+     * for cookie domains and HTTPS host names, neither of which plain HTTP to dockerd uses; no public API turns that
+     * off. Giving its loader an empty list first avoids it; if a future docker-java changes the loader, the list is
+     * simply parsed as before (DockerRuntimeTest notices).
+     */
+    static boolean skipPublicSuffixList() {
+        try {
+            Field loaded = PublicSuffixMatcherLoader.class.getDeclaredField("DEFAULT_INSTANCE");
+            loaded.setAccessible(true);
+            synchronized (PublicSuffixMatcherLoader.class) {
+                if (loaded.get(null) == null) {
+                    loaded.set(null, new PublicSuffixMatcher(List.of(), List.of()));
+                }
+            }
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.fine(() -> "public suffix list not skipped: " + e);
+            return false;
+        }
     }
 
     private void probe() {
         try {
-            Map<String, Object> version = fields(get("asking the engine's version", "/version"));
+            var version = call(() -> clients.api().versionCmd().exec());
             // A list and an inspect load what every find needs (in a cluster the agent's own container is listed).
-            runningPodContainers().stream().findFirst().ifPresent(c -> inspect(c.id()));
-            LOG.info(() -> "Docker engine " + version.get("Version") + " (API " + version.get("ApiVersion") + ") answers at " + host);
+            runningPodContainers().stream().findFirst().ifPresent(c -> call(() -> clients.api().inspectContainerCmd(c.getId()).exec()));
+            LOG.info(() -> "Docker daemon " + version.getVersion() + " (API " + version.getApiVersion() + ") answers at " + host);
         } catch (RuntimeException e) {
-            LOG.warning(() -> "Docker engine at " + host + " does not answer yet (captures will answer error until it does): "
-                    + e.getMessage());
+            LOG.warning(() -> "Docker daemon at " + host + " does not answer yet (captures will answer error until it does): "
+                    + (e instanceof DockerException d ? dockerMessage(d) : e.getMessage()));
         }
     }
 
@@ -137,7 +257,7 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     /**
-     * Concurrent finds of the same container share one pair of engine calls: in an alert storm hundreds of
+     * Concurrent finds of the same container share one pair of dockerd calls: in an alert storm hundreds of
      * requests name the same few containers, and each answer is still at most one round trip old.
      */
     @Override
@@ -162,7 +282,7 @@ public final class DockerRuntime implements ContainerRuntime {
         return shared(running);
     }
 
-    /** The answer of an engine call that another thread is making for us. */
+    /** The answer of a dockerd call that another thread is making for us. */
     private static <T> T shared(CompletableFuture<T> running) {
         try {
             return running.get();
@@ -170,45 +290,48 @@ public final class DockerRuntime implements ContainerRuntime {
             throw e.getCause() instanceof RuntimeException r ? r : new RuntimeUnavailableException(e.getCause().toString(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new RuntimeUnavailableException("interrupted while asking the Docker engine", e);
+            throw new RuntimeUnavailableException("interrupted while asking the Docker daemon", e);
         }
     }
 
     private Optional<Target> findNow(String namespace, String pod, String container) {
         // Kubelet's sandbox carries the container-name label POD; DNS-1123 names cannot spell it, but check anyway.
-        Optional<PodContainer> newest = runningPodContainers().stream()
-                .filter(c -> !"podsandbox".equals(c.label(LABEL_TYPE)) && !"POD".equals(c.label(LABEL_CONTAINER)))
-                // Never trust the engine's filter alone: the labels must be exactly the names asked for.
-                .filter(c -> namespace.equals(c.label(LABEL_NAMESPACE)) && pod.equals(c.label(LABEL_POD))
-                        && container.equals(c.label(LABEL_CONTAINER)))
-                .max(Comparator.comparingLong(PodContainer::created));
+        Optional<Container> newest = runningPodContainers().stream()
+                .filter(c -> !"podsandbox".equals(label(c, LABEL_TYPE)) && !"POD".equals(label(c, LABEL_CONTAINER)))
+                // Never trust dockerd's filter alone: the labels must be exactly the names asked for.
+                .filter(c -> namespace.equals(label(c, LABEL_NAMESPACE)) && pod.equals(label(c, LABEL_POD))
+                        && container.equals(label(c, LABEL_CONTAINER)))
+                .max(Comparator.comparing(c -> c.getCreated() == null ? 0L : c.getCreated()));
         if (newest.isEmpty()) {
             return Optional.empty();
         }
-        String id = newest.get().id();
-        return inspect(id).filter(Inspected::running).map(c -> new Target(id, readableName(c.name(), id), c.pid()));
+        String id = newest.get().getId();
+        return inspect(id, "inspecting container " + id).map(inspected -> {
+            var state = inspected.getState();
+            if (state == null || !Boolean.TRUE.equals(state.getRunning())) {
+                return null;
+            }
+            long pid = state.getPidLong() == null ? 0 : state.getPidLong();
+            return new Target(id, readableName(inspected.getName(), id), pid);
+        });
     }
 
     /**
-     * The running containers that kubelet labelled, one engine call shared by every find that comes while it is
+     * The running containers that kubelet labelled, one dockerd call shared by every find that comes while it is
      * under way: in a storm the first requests for 25 containers cost one list, not 25. Each find still sees a
      * list that started no earlier than its own arrival minus one round trip.
      */
-    private List<PodContainer> runningPodContainers() {
-        CompletableFuture<List<PodContainer>> mine = new CompletableFuture<>();
-        CompletableFuture<List<PodContainer>> running = listing.compareAndExchange(null, mine);
+    private List<Container> runningPodContainers() {
+        CompletableFuture<List<Container>> mine = new CompletableFuture<>();
+        CompletableFuture<List<Container>> running = listing.compareAndExchange(null, mine);
         if (running == null) {
             try {
-                String what = "listing containers";
-                List<PodContainer> found = new ArrayList<>();
-                for (Object item : get(what, LIST_PATH) instanceof List<?> items ? items : List.of()) {
-                    if (item instanceof Map<?, ?> c && c.get("Id") instanceof String id && ENGINE_ID.matcher(id).matches()) {
-                        found.add(new PodContainer(id, fields(c.get("Labels")), number(c.get("Created"))));
-                    }
-                }
-                mine.complete(found);
+                mine.complete(call(() -> clients.api().listContainersCmd()
+                        .withStatusFilter(List.of("running"))
+                        .withLabelFilter(List.of(LABEL_POD))
+                        .exec()));
             } catch (RuntimeException e) {
-                mine.completeExceptionally(e);
+                mine.completeExceptionally(unavailable("listing containers", e));
             } finally {
                 listing.compareAndSet(mine, null);
             }
@@ -217,43 +340,49 @@ public final class DockerRuntime implements ContainerRuntime {
         return shared(running);
     }
 
-    /** The container's state, or empty when the engine does not know it. */
-    private Optional<Inspected> inspect(String id) {
-        String what = "inspecting container " + id;
-        EngineClient.Answer answer = send(what, () -> engine.call("GET", "/containers/" + id + "/json", null, null, CALL_TIMEOUT));
-        if (answer.status() == 404) {
+    /** The container as dockerd shows it, or empty when dockerd does not know it. */
+    private Optional<InspectContainerResponse> inspect(String id, String what) {
+        return inspect(clients, id, what);
+    }
+
+    private Optional<InspectContainerResponse> inspect(Clients with, String id, String what) {
+        try {
+            return Optional.of(call(() -> with.api().inspectContainerCmd(id).exec()));
+        } catch (NotFoundException e) {
             return Optional.empty();
+        } catch (RuntimeException e) {
+            throw unavailable(what, e);
         }
-        Map<String, Object> container = fields(json(what, answer));
-        Map<String, Object> state = fields(container.get("State"));
-        Map<String, Object> config = fields(container.get("Config"));
-        return Optional.of(new Inspected(container.get("Name") instanceof String n ? n : null,
-                Boolean.TRUE.equals(state.get("Running")), number(state.get("Pid")), exitCode(state),
-                config.get("User") instanceof String user ? user.strip() : ""));
     }
 
     @Override
     public String copy(Target target, Map<String, byte[]> files) {
         String folderName = ".jdd-" + HexFormat.of().formatHex(randomBytes(8));
-        String user = inspect(target.id()).orElseThrow(() -> gone(target, "the engine no longer knows it")).user();
+        var config = inspect(target.id(), "inspecting container " + target.name())
+                .orElseThrow(() -> gone(target, "dockerd no longer knows it")).getConfig();
+        // The container's configured user ("" for root), as docker run --user or the image set it.
+        String user = config == null || config.getUser() == null ? "" : config.getUser().strip();
         Matcher numeric = NUMERIC_USER.matcher(user);
         // The script's own user owns its folder, so it can write there and remove it. Numeric users go into the
-        // tar headers; for a user name the engine resolves it (copyUIDGID), else the files stay root's, still 0755.
+        // tar headers; for a user name dockerd resolves it (copyUIDGID), else the files stay root's, still 0755.
         boolean byName = !user.isEmpty() && !numeric.matches();
         byte[] tar = numeric.matches()
                 ? tar(folderName, files, Integer.parseInt(numeric.group(1)), numeric.group(2) == null ? 0 : Integer.parseInt(numeric.group(2)))
                 : tar(folderName, files, 0, 0);
         for (String parent : List.of("/tmp", "/")) {
-            EngineClient.Answer answer = upload(target, parent, tar, byName);
-            if (!answer.ok()) {
-                if (containerGone(answer)) {
-                    throw gone(target, answer.message());
+            try {
+                upload(target, parent, tar, byName);
+            } catch (DockerException e) {
+                if (containerGone(e)) {
+                    throw gone(target, dockerMessage(e));
                 }
-                if (answer.status() == 404 && parent.equals("/tmp")) {
+                if (e.getHttpStatus() == 404 && parent.equals("/tmp")) {
                     continue; // this image has no /tmp: use the root folder
                 }
                 throw new CopyRefusedException("container " + target.name() + " refused the files in " + parent + ": "
-                        + answer.message(), null);
+                        + dockerMessage(e), e);
+            } catch (RuntimeException e) {
+                throw unavailable("copying into container " + target.name(), e);
             }
             String folder = (parent.equals("/") ? "" : parent) + "/" + folderName;
             copied.add(target.id() + folder);
@@ -262,53 +391,65 @@ public final class DockerRuntime implements ContainerRuntime {
         throw new IllegalStateException("unreachable: the root folder always exists");
     }
 
-    private EngineClient.Answer upload(Target target, String parent, byte[] tar, boolean copyUidGid) {
-        String what = "copying into container " + target.name();
-        String path = "/containers/" + target.id() + "/archive?path=" + URLEncoder.encode(parent, StandardCharsets.UTF_8);
+    private void upload(Target target, String parent, byte[] tar, boolean copyUidGid) {
         if (copyUidGid) {
-            EngineClient.Answer answer = send(what, () -> engine.call("PUT", path + "&copyUIDGID=true", "application/x-tar", tar, CALL_TIMEOUT));
-            if (answer.ok() || answer.status() == 404 || answer.message().contains("read-only")) {
-                return answer;
+            try {
+                call(() -> clients.api().copyArchiveToContainerCmd(target.id()).withRemotePath(parent).withCopyUIDGID(true)
+                        .withTarInputStream(new ByteArrayInputStream(tar)).exec());
+                return;
+            } catch (DockerException e) {
+                if (containerGone(e) || e.getHttpStatus() == 404 || String.valueOf(e.getMessage()).contains("read-only")) {
+                    throw e;
+                }
+                LOG.fine(() -> "dockerd could not resolve the user of " + target.name() + ": " + dockerMessage(e));
             }
-            LOG.fine(() -> "the engine could not resolve the user of " + target.name() + ": " + answer.message());
         }
-        return send(what, () -> engine.call("PUT", path, "application/x-tar", tar, CALL_TIMEOUT));
+        call(() -> clients.api().copyArchiveToContainerCmd(target.id()).withRemotePath(parent)
+                .withTarInputStream(new ByteArrayInputStream(tar)).exec());
     }
 
     @Override
     public ExecResult exec(Target target, List<String> command, byte[] stdin, Duration timeout) throws InterruptedException {
-        return run(target, null, command, stdin, timeout);
+        return run(clients, target, null, command, stdin, timeout);
     }
 
     @Override
-    public void remove(Target target, String folder) {
+    public void removeFolder(Target target, String folder) {
         if (!FOLDER.matcher(folder).matches() || !copied.remove(target.id() + folder)) {
             LOG.warning(() -> "not removing " + folder + " from " + target.name() + ": this runtime did not copy it");
             return;
         }
         // Also when the caller is interrupted (the agent stopping): the folder must not stay behind.
-        housekeeping(() -> {
-            ExecResult r = run(target, "0", List.of("rm", "-rf", "--", folder), null, HOUSEKEEPING_TIMEOUT);
+        housekeeping(with -> {
+            ExecResult r = run(with, target, "0", List.of("rm", "-rf", "--", folder), null, HOUSEKEEPING_TIMEOUT);
             if (r.exitCode() != 0) {
                 LOG.warning(() -> "removing " + folder + " from " + target.name() + " failed (exit " + r.exitCode() + "): "
                         + new String(r.stderr(), StandardCharsets.UTF_8).strip());
             }
-            return null;
         }, "removing " + folder + " from " + target.name());
     }
 
     /**
      * Runs cleanup on a thread of its own and waits for it whatever the caller's interrupt status: an interrupted
-     * thread would have its socket closed under it by the JDK. The caller's interrupt flag is kept.
+     * thread would have its socket closed under it by the JDK. The caller's interrupt flag is kept. After
+     * {@link #close} the work runs here, on clients of its own, so that the last captures still clean up.
      */
-    private void housekeeping(Callable<Void> work, String what) {
+    private void housekeeping(Housekeeping work, String what) {
         boolean interrupted = Thread.interrupted();
         Future<Void> done;
         try {
-            done = cleaner.submit(work);
+            done = cleaner.submit(() -> {
+                work.run(clients);
+                return null;
+            });
         } catch (RejectedExecutionException closed) {
-            FutureTask<Void> inline = new FutureTask<>(work); // after close(): run it here, the flag is cleared
-            inline.run();
+            FutureTask<Void> inline = new FutureTask<>(() -> {
+                try (Clients own = Clients.open(host)) {
+                    work.run(own);
+                }
+                return null;
+            });
+            inline.run(); // the interrupt flag is cleared above
             done = inline;
         }
         while (true) {
@@ -319,7 +460,7 @@ public final class DockerRuntime implements ContainerRuntime {
                 interrupted = true;
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
-                // The container or the engine went away: then what ran in it is gone with it.
+                // The container or dockerd went away: then what ran in it is gone with it.
                 LOG.warning(() -> what + " failed: " + cause.getMessage());
                 break;
             }
@@ -332,143 +473,135 @@ public final class DockerRuntime implements ContainerRuntime {
     @Override
     public void close() {
         cleaner.shutdown();
+        clients.close();
     }
 
-    private ExecResult run(Target target, String user, List<String> command, byte[] stdin, Duration timeout)
+    private ExecResult run(Clients with, Target target, String user, List<String> command, byte[] stdin, Duration timeout)
             throws InterruptedException {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("empty command");
         }
-        List<String> wrapped = new ArrayList<>(List.of("sh", "-c", WRAPPER, "jdd-exec"));
+        byte[] input = stdin == null ? null : asLines(stdin);
+        List<String> wrapped = new ArrayList<>(List.of("sh", "-c", input == null ? WRAPPER : WRAPPER_STDIN, "jdd-exec"));
+        if (input != null) {
+            wrapped.add(Integer.toString(countLines(input)));
+        }
         wrapped.addAll(command);
-        Map<String, Object> create = new LinkedHashMap<>();
-        create.put("AttachStdin", stdin != null);
-        create.put("AttachStdout", true);
-        create.put("AttachStderr", true);
-        create.put("Tty", false);
-        create.put("Cmd", wrapped);
-        if (user != null) {
-            create.put("User", user);
-        }
-        String what = "creating an exec in " + target.name();
-        EngineClient.Answer created = send(what, () -> engine.call("POST", "/containers/" + target.id() + "/exec",
-                "application/json", JsonValues.write(create), CALL_TIMEOUT));
-        if (containerGone(created) || created.status() == 409) {
-            throw gone(target, created.message());
-        }
-        String execId = fields(json(what, created)).get("Id") instanceof String id && ENGINE_ID.matcher(id).matches() ? id : null;
-        if (execId == null) {
-            throw unavailable(what, "answered without an exec id");
+
+        String execId;
+        try {
+            ExecCreateCmd create = with.api().execCreateCmd(target.id())
+                    .withCmd(wrapped.toArray(String[]::new))
+                    .withAttachStdout(true).withAttachStderr(true).withAttachStdin(input != null).withTty(false);
+            if (user != null) {
+                create.withUser(user);
+            }
+            execId = call(create::exec).getId();
+        } catch (DockerException e) {
+            if (containerGone(e) || e.getHttpStatus() == 409) {
+                throw gone(target, dockerMessage(e));
+            }
+            throw unavailable("creating an exec in " + target.name(), e);
+        } catch (RuntimeException e) {
+            throw unavailable("creating an exec in " + target.name(), e);
         }
 
-        EngineClient.Connection stream;
-        try {
-            stream = engine.upgrade("/exec/" + execId + "/start", JsonValues.write(Map.of("Detach", false, "Tty", false)), CALL_TIMEOUT);
-        } catch (EngineClient.Refused e) {
-            if (containerGone(e.answer) || e.answer.status() == 409) {
-                throw gone(target, e.answer.message());
-            }
-            throw unavailable("starting an exec in " + target.name(), "answered " + e.answer.status() + ": " + e.answer.message());
-        } catch (IOException e) {
-            throw unavailable("starting an exec in " + target.name(), describe(e));
+        Output output = new Output(CappedOutput.DEFAULT_CAP);
+        ExecStartCmd start = with.streams().execStartCmd(execId).withDetach(false).withTty(false);
+        if (input != null) {
+            start.withStdIn(new ByteArrayInputStream(input));
         }
-        Output output = new Output(OUTPUT_CAP);
-        Thread.ofVirtual().name("jdd-exec-output").start(() -> output.read(stream.stream()));
-        if (stdin != null) {
-            Thread.ofVirtual().name("jdd-exec-input").start(() -> feed(stream, stdin));
+        try {
+            try {
+                start.exec(output);
+            } catch (RuntimeException e) {
+                if (!requestNeverSent(e)) {
+                    throw e;
+                }
+                start.exec(output); // a connection dockerd had closed: the exec did not start, so start it now
+            }
+        } catch (RuntimeException e) {
+            throw unavailable("starting an exec in " + target.name(), e);
         }
 
         boolean finished;
         try {
-            finished = output.awaitEnd(timeout);
+            finished = output.awaitCompletion(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
-            endSession(target, output, stream);
+            endSession(target, output);
             Thread.interrupted(); // reported by the exception
             throw e;
+        } catch (RuntimeException e) {
+            output.closeQuietly();
+            throw lost(with, target, e);
         }
         if (!finished) {
-            endSession(target, output, stream);
+            endSession(target, output);
             return new ExecResult(-1, output.stdout(), output.stderr(), true);
         }
-        stream.close();
-        if (output.failure() != null) {
-            throw lost(target, describe(output.failure()));
-        }
+        output.closeQuietly();
 
         Long exitCode;
         try {
-            String inspecting = "inspecting an exec in " + target.name();
-            exitCode = exitCode(fields(get(inspecting, "/exec/" + execId + "/json")));
-        } catch (RuntimeUnavailableException e) {
-            throw lost(target, e.getMessage());
+            exitCode = call(() -> with.api().inspectExecCmd(execId).exec()).getExitCodeLong();
+        } catch (RuntimeException e) {
+            throw lost(with, target, e);
         }
         if (exitCode == null || exitCode >= 128) {
-            // Ended by a signal: maybe the container stopped under it. The engine records that a moment after
+            // Ended by a signal: maybe the container stopped under it. Dockerd records that a moment after
             // the exec's stream ends, so look a few times before believing the container still runs.
             for (int i = 0; i < 10; i++) {
-                requireRunning(target);
+                requireRunning(with, target);
                 Thread.sleep(100);
             }
         }
-        requireRunning(target);
+        requireRunning(with, target);
         int code = exitCode == null ? -1 : exitCode.intValue();
         byte[] stderr = output.stderr();
         if ((code == 126 || code == 127) && !output.wrapperRan()) {
-            // The engine says nothing else when the container has no usable shell: say it here, for the dump.
+            // Dockerd says nothing else when the container has no usable shell: say it here, for the dump.
             stderr = concat(("jdd: the container has no usable sh (exec exited " + code + " before anything ran)\n")
                     .getBytes(StandardCharsets.UTF_8), stderr);
         }
         return new ExecResult(code, output.stdout(), stderr, false);
     }
 
-    /** Writes the exec's stdin, then ends it, so a command that reads to the end (sh -s) finishes. */
-    private static void feed(EngineClient.Connection stream, byte[] stdin) {
-        try {
-            stream.write(stdin);
-            stream.endInput();
-        } catch (IOException e) {
-            // The command ended without reading all of it, or the stream was closed: its output tells the rest.
-            LOG.fine(() -> "writing an exec's stdin: " + e);
-        }
-    }
-
     /**
      * Ends every process of the exec's session inside the container: TERM, up to {@link #GRACE} for them to go,
      * then KILL, and checks that none is left.
      */
-    private void endSession(Target target, Output output, EngineClient.Connection stream) {
-        housekeeping(() -> {
+    private void endSession(Target target, Output output) {
+        housekeeping(with -> {
             try {
                 long session = output.awaitPid(Duration.ofSeconds(5));
                 if (session <= 0) {
                     LOG.warning(() -> "exec in " + target.name() + " never reported its PID; cannot end its processes");
-                    return null;
+                    return;
                 }
-                List<String> left = signalSession(target, session, "TERM");
+                List<String> left = signalSession(with, target, session, "TERM");
                 long graceEnd = System.nanoTime() + GRACE.toNanos();
                 while (!left.isEmpty() && System.nanoTime() < graceEnd) {
                     Thread.sleep(100);
-                    left = signalSession(target, session, "0");
+                    left = signalSession(with, target, session, "0");
                 }
                 for (int round = 0; !left.isEmpty() && round < 20; round++) {
-                    signalSession(target, session, "KILL");
+                    signalSession(with, target, session, "KILL");
                     Thread.sleep(100);
-                    left = signalSession(target, session, "0");
+                    left = signalSession(with, target, session, "0");
                 }
                 if (!left.isEmpty()) {
                     List<String> survivors = left;
                     LOG.severe(() -> "processes " + survivors + " of an exec in " + target.name() + " survived KILL");
                 }
-                return null;
             } finally {
-                stream.close();
+                output.closeQuietly();
             }
         }, "ending an exec in " + target.name());
     }
 
     /** Signals the session's live processes (as root in the container) and returns their PIDs. */
-    private List<String> signalSession(Target target, long session, String signal) throws InterruptedException {
-        ExecResult r = run(target, "0", List.of("sh", "-c", SESSION_KILLER, "jdd-kill", Long.toString(session), signal),
+    private List<String> signalSession(Clients with, Target target, long session, String signal) throws InterruptedException {
+        ExecResult r = run(with, target, "0", List.of("sh", "-c", SESSION_KILLER, "jdd-kill", Long.toString(session), signal),
                 null, HOUSEKEEPING_TIMEOUT);
         if (r.timedOut()) {
             throw new RuntimeUnavailableException("listing the processes of an exec in " + target.name() + " timed out");
@@ -476,85 +609,101 @@ public final class DockerRuntime implements ContainerRuntime {
         return Arrays.stream(new String(r.stdout(), StandardCharsets.US_ASCII).split("\\s+")).filter(s -> !s.isEmpty()).toList();
     }
 
-    private void requireRunning(Target target) {
-        Inspected container = inspect(target.id()).orElseThrow(() -> gone(target, "the engine no longer knows it"));
-        if (!container.running()) {
+    private void requireRunning(Clients with, Target target) {
+        var state = inspect(with, target.id(), "inspecting container " + target.name())
+                .orElseThrow(() -> gone(target, "dockerd no longer knows it")).getState();
+        if (state == null || !Boolean.TRUE.equals(state.getRunning())) {
+            Long code = state == null ? null : state.getExitCodeLong();
             throw new RuntimeUnavailableException("container " + target.name() + " stopped during the exec"
-                    + (container.exitCode() == null ? "" : " (exit code " + container.exitCode() + ")"));
+                    + (code == null ? "" : " (exit code " + code + ")"));
         }
     }
 
-    /** The exec's stream broke: the container stopped, or the engine went away. */
-    private RuntimeUnavailableException lost(Target target, String reason) {
+    /**
+     * Runs a request, once more when it failed on a pooled connection that dockerd had closed (after a dockerd
+     * restart): the pool drops that connection, so the runtime works again at once, with no sticky broken state.
+     * Only requests that are safe to repeat go through here (reads, exec create, the idempotent archive upload).
+     */
+    private static <T> T call(Supplier<T> request) {
         try {
-            requireRunning(target);
+            return request.get();
+        } catch (DockerException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            if (!staleConnection(e)) {
+                throw e;
+            }
+            return request.get();
+        }
+    }
+
+    private static boolean staleConnection(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("Broken pipe") || m.contains("Connection reset") || t.getClass().getSimpleName().equals("NoHttpResponseException")
+                    || t.getClass().getSimpleName().equals("ConnectionClosedException")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Writing the request failed, so dockerd never saw it. */
+    private static boolean requestNeverSent(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("Broken pipe")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The exec's stream broke: the container stopped, or dockerd went away. */
+    private RuntimeUnavailableException lost(Clients with, Target target, RuntimeException e) {
+        try {
+            requireRunning(with, target);
         } catch (RuntimeUnavailableException stopped) {
             return stopped;
         }
-        return unavailable("running an exec in " + target.name(), reason);
-    }
-
-    /** A short call; failing to reach the engine at all is {@link RuntimeUnavailableException}. */
-    private EngineClient.Answer send(String what, IoCall call) {
-        try {
-            return call.run();
-        } catch (IOException e) {
-            throw unavailable(what, describe(e));
-        }
-    }
-
-    @FunctionalInterface
-    private interface IoCall {
-        EngineClient.Answer run() throws IOException;
-    }
-
-    /** {@code GET path}: the engine's JSON answer. */
-    private Object get(String what, String path) {
-        return json(what, send(what, () -> engine.call("GET", path, null, null, CALL_TIMEOUT)));
-    }
-
-    /** The answer's JSON when the engine said yes; otherwise its own words, as {@link RuntimeUnavailableException}. */
-    private Object json(String what, EngineClient.Answer answer) {
-        if (!answer.ok()) {
-            throw unavailable(what, "answered " + answer.status() + ": " + answer.message());
-        }
-        try {
-            return JsonValues.read(answer.body());
-        } catch (IllegalArgumentException e) {
-            throw unavailable(what, "answered something that is not JSON: " + e.getMessage());
-        }
-    }
-
-    /** An object's fields; anything else (absent, null) has none. */
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> fields(Object value) {
-        return value instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
-    }
-
-    private static long number(Object value) {
-        return value instanceof Number n ? n.longValue() : 0;
-    }
-
-    /** A container's or an exec's {@code ExitCode}; null while the engine has none. */
-    private static Long exitCode(Map<String, Object> fields) {
-        return fields.get("ExitCode") instanceof Number n ? n.longValue() : null;
+        return unavailable("running an exec in " + target.name(), e);
     }
 
     private static RuntimeUnavailableException gone(Target target, String reason) {
         return new RuntimeUnavailableException("container " + target.name() + " is gone or not running: " + reason);
     }
 
-    private RuntimeUnavailableException unavailable(String what, String reason) {
-        return new RuntimeUnavailableException("Docker engine at " + host + ": " + what + " failed: " + reason);
+    private RuntimeUnavailableException unavailable(String what, RuntimeException e) {
+        if (e instanceof RuntimeUnavailableException r) {
+            return r;
+        }
+        String reason = e instanceof DockerException d ? "answered " + d.getHttpStatus() + ": " + dockerMessage(d) : rootCause(e);
+        return new RuntimeUnavailableException("Docker daemon at " + host + ": " + what + " failed: " + reason, e);
     }
 
-    private static boolean containerGone(EngineClient.Answer answer) {
-        return answer.status() == 404 && answer.message().contains("No such container");
+    private static boolean containerGone(DockerException e) {
+        return e.getHttpStatus() == 404 && String.valueOf(e.getMessage()).contains("No such container");
     }
 
-    private static String describe(IOException e) {
-        String m = e.getMessage();
-        return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+    private static final Pattern JSON_MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    /** Dockerd's own words from {@code {"message":"..."}} in docker-java's exception text, else that text. */
+    static String dockerMessage(DockerException e) {
+        String m = String.valueOf(e.getMessage());
+        Matcher matcher = JSON_MESSAGE.matcher(m);
+        return (matcher.find() ? matcher.group(1) : m).strip();
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+    }
+
+    private static String label(Container c, String key) {
+        return c.getLabels() == null ? null : c.getLabels().get(key);
     }
 
     private static String readableName(String name, String id) {
@@ -599,74 +748,86 @@ public final class DockerRuntime implements ContainerRuntime {
         return bytes.toByteArray();
     }
 
+    /** Stdin for the line-feeding wrapper: text that ends with a newline. */
+    static byte[] asLines(byte[] stdin) {
+        for (byte b : stdin) {
+            if (b == 0) {
+                throw new IllegalArgumentException("stdin for an exec must be text (it holds a NUL byte)");
+            }
+        }
+        if (stdin.length > 0 && stdin[stdin.length - 1] != '\n') {
+            byte[] withNewline = Arrays.copyOf(stdin, stdin.length + 1);
+            withNewline[stdin.length] = '\n';
+            return withNewline;
+        }
+        return stdin;
+    }
+
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] both = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, both, a.length, b.length);
         return both;
     }
 
-    /**
-     * Reads an exec's multiplexed stream (no tty: frames of an 8-byte header, stream type then big-endian size,
-     * and the payload) and collects stdout and stderr apart, each capped; takes the wrapper's PID line off stdout.
-     */
-    static final class Output {
-        private static final int STDOUT = 1;
-        private static final int STDERR = 2;
-        private final int cap;
-        private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    private static int countLines(byte[] text) {
+        int n = 0;
+        for (byte b : text) {
+            if (b == '\n') {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Collects an exec's stdout and stderr apart, each capped, and takes the wrapper's PID line off stdout. */
+    static final class Output extends ResultCallback.Adapter<Frame> {
+        private final CappedOutput stdout;
+        private final CappedOutput stderr;
         private final ByteArrayOutputStream pidLine = new ByteArrayOutputStream();
         private final CountDownLatch pidKnown = new CountDownLatch(1);
-        private final CountDownLatch ended = new CountDownLatch(1);
         private volatile long pid;
-        private volatile IOException failure;
         private boolean headerDone;
 
         Output(int cap) {
-            this.cap = cap;
+            this.stdout = new CappedOutput(cap);
+            this.stderr = new CappedOutput(cap);
         }
 
-        /** Reads frames until the stream ends (the command exited) or breaks; then {@link #awaitEnd} returns. */
-        void read(InputStream stream) {
-            byte[] header = new byte[8];
-            byte[] buffer = new byte[8192];
-            try {
-                while (stream.readNBytes(header, 0, 8) == 8) {
-                    int type = header[0];
-                    long size = ((header[4] & 0xffL) << 24) | ((header[5] & 0xff) << 16) | ((header[6] & 0xff) << 8) | (header[7] & 0xff);
-                    while (size > 0) {
-                        int n = stream.read(buffer, 0, (int) Math.min(buffer.length, size));
-                        if (n < 0) {
-                            throw new EOFException("the exec's stream ended in the middle of a frame");
+        @Override
+        public void onNext(Frame frame) {
+            byte[] payload = frame.getPayload();
+            if (payload == null) {
+                return;
+            }
+            synchronized (this) {
+                if (frame.getStreamType() == StreamType.STDERR) {
+                    stderr.append(payload, 0, payload.length);
+                } else if (frame.getStreamType() == StreamType.STDOUT || frame.getStreamType() == StreamType.RAW) {
+                    int from = 0;
+                    while (!headerDone && from < payload.length) {
+                        byte b = payload[from++];
+                        if (b == '\n') {
+                            headerDone = true;
+                            parsePid();
+                        } else {
+                            pidLine.write(b);
                         }
-                        accept(type, buffer, n);
-                        size -= n;
                     }
+                    stdout.append(payload, from, payload.length - from);
                 }
-            } catch (IOException e) {
-                failure = e;
-            } finally {
-                pidKnown.countDown();
-                ended.countDown();
             }
         }
 
-        private synchronized void accept(int type, byte[] payload, int length) {
-            if (type == STDERR) {
-                append(stderr, payload, 0, length);
-            } else if (type == STDOUT) {
-                int from = 0;
-                while (!headerDone && from < length) {
-                    byte b = payload[from++];
-                    if (b == '\n') {
-                        headerDone = true;
-                        parsePid();
-                    } else {
-                        pidLine.write(b);
-                    }
-                }
-                append(stdout, payload, from, length);
-            }
+        @Override
+        public void onComplete() {
+            pidKnown.countDown();
+            super.onComplete();
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            pidKnown.countDown();
+            super.onError(throwable);
         }
 
         private void parsePid() {
@@ -681,23 +842,6 @@ public final class DockerRuntime implements ContainerRuntime {
             pidKnown.countDown();
         }
 
-        private void append(ByteArrayOutputStream into, byte[] payload, int from, int end) {
-            int room = cap - into.size();
-            if (room > 0) {
-                into.write(payload, from, Math.min(room, end - from));
-            }
-        }
-
-        /** Whether the stream ended within {@code max}. */
-        boolean awaitEnd(Duration max) throws InterruptedException {
-            return ended.await(max.toMillis(), TimeUnit.MILLISECONDS);
-        }
-
-        /** Why the stream broke, or null when it ended normally. */
-        IOException failure() {
-            return failure;
-        }
-
         /** Whether the wrapper printed its PID line, i.e. a shell started in the container. */
         boolean wrapperRan() {
             return pid > 0;
@@ -708,12 +852,20 @@ public final class DockerRuntime implements ContainerRuntime {
             return pid;
         }
 
-        synchronized byte[] stdout() {
-            return stdout.toByteArray();
+        byte[] stdout() {
+            return stdout.bytes();
         }
 
-        synchronized byte[] stderr() {
-            return stderr.toByteArray();
+        byte[] stderr() {
+            return stderr.bytes();
+        }
+
+        void closeQuietly() {
+            try {
+                close();
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.FINE, "closing an exec stream", e);
+            }
         }
     }
 }

@@ -2,7 +2,9 @@ package dev.jdd.agent.local;
 
 import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.agent.runtime.CopyRefusedException;
+import dev.jdd.agent.runtime.CappedOutput;
 import dev.jdd.agent.runtime.ExecResult;
+import dev.jdd.agent.runtime.ProcessTree;
 import dev.jdd.agent.runtime.RuntimeUnavailableException;
 import dev.jdd.agent.runtime.Target;
 import java.io.ByteArrayOutputStream;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -36,8 +39,6 @@ import java.util.stream.Stream;
  */
 public final class LocalRuntime implements ContainerRuntime {
     private static final Logger LOG = Logger.getLogger(LocalRuntime.class.getName());
-    private static final int STDOUT_MAX = ExecResult.STDOUT_CAP;
-    private static final int STDERR_MAX = 1 << 20;
     private static final Duration TERM_GRACE = Duration.ofSeconds(2);
     private static final int NAMES_SHOWN = 10;
     private static final Pattern LEFTOVER = Pattern.compile("jdd-(\\d{1,10})-\\d+");
@@ -186,7 +187,7 @@ public final class LocalRuntime implements ContainerRuntime {
                 Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwx------"));
             }
         } catch (IOException e) {
-            remove(target, folder.toString());
+            removeFolder(target, folder.toString());
             throw new CopyRefusedException("cannot write into " + folder + ": " + e.getMessage(), e);
         }
         return folder.toString();
@@ -200,19 +201,19 @@ public final class LocalRuntime implements ContainerRuntime {
         } catch (IOException e) {
             throw new RuntimeUnavailableException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
         }
-        Collector out = new Collector(process.getInputStream(), STDOUT_MAX);
-        Collector err = new Collector(process.getErrorStream(), STDERR_MAX);
+        Collector out = new Collector(process.getInputStream());
+        Collector err = new Collector(process.getErrorStream());
         Thread feeder = Thread.ofVirtual().start(() -> feed(process.getOutputStream(), stdin));
         boolean done;
         try {
             done = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
-            endTree(process);
+            ProcessTree.end(process, TERM_GRACE);
             feeder.interrupt();
             throw e;
         }
         if (!done) {
-            endTree(process);
+            ProcessTree.end(process, TERM_GRACE);
         }
         // The tree is gone, so the pipes close and the readers finish; bounded anyway.
         out.join(Duration.ofSeconds(5));
@@ -230,38 +231,13 @@ public final class LocalRuntime implements ContainerRuntime {
         }
     }
 
-    /**
-     * Ends the script and everything it started. The descendants are listed while the shell still lives (after it
-     * dies they are re-parented and no longer findable). The shell first gets SIGTERM and a moment to end its own
-     * children and remove its temporary files (craw.sh traps it); then whatever is left of the tree is killed.
-     */
-    static void endTree(Process process) {
-        List<ProcessHandle> tree = process.descendants().toList();
-        process.destroy();
-        try {
-            process.waitFor(TERM_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        process.destroyForcibly();
-        for (ProcessHandle child : tree) {
-            List<ProcessHandle> below = child.descendants().toList();
-            child.destroyForcibly();
-            below.forEach(ProcessHandle::destroyForcibly);
-        }
-        boolean interrupted = Thread.interrupted();
-        try {
-            process.waitFor(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            interrupted = true;
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+    @Override
+    public OptionalLong scriptPid(Target target) {
+        return OptionalLong.of(target.hostPid());
     }
 
     @Override
-    public void remove(Target target, String folder) {
+    public void removeFolder(Target target, String folder) {
         Path path = Path.of(folder);
         if (!path.startsWith(tempBase) || !path.getFileName().toString().startsWith("jdd-")) {
             LOG.warning("not removing " + folder + ": not a folder this runtime made");
@@ -309,23 +285,18 @@ public final class LocalRuntime implements ContainerRuntime {
         }
     }
 
-    /** Reads one stream to its end on a virtual thread, keeping at most {@code max} bytes. */
+    /** Reads one stream to its end on a virtual thread, keeping what {@link CappedOutput} keeps. */
     private static final class Collector {
-        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        private final CappedOutput output = new CappedOutput(CappedOutput.DEFAULT_CAP);
         private final Thread thread;
 
-        Collector(InputStream in, int max) {
+        Collector(InputStream in) {
             thread = Thread.ofVirtual().start(() -> {
                 byte[] chunk = new byte[8192];
                 try (in) {
                     int n;
                     while ((n = in.read(chunk)) >= 0) {
-                        synchronized (buffer) {
-                            int keep = Math.min(n, max - buffer.size());
-                            if (keep > 0) {
-                                buffer.write(chunk, 0, keep);
-                            }
-                        }
+                        output.append(chunk, 0, n);
                     }
                 } catch (IOException e) {
                     // stream closed: keep what was read
@@ -338,9 +309,7 @@ public final class LocalRuntime implements ContainerRuntime {
         }
 
         byte[] bytes() {
-            synchronized (buffer) {
-                return buffer.toByteArray();
-            }
+            return output.bytes();
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.jdd.agent.node;
 
+import dev.jdd.agent.runtime.ProcessTree;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -22,7 +23,7 @@ final class ShellKill implements HotSpotAttach.Signaller {
                 .start();
         p.getOutputStream().close();
         if (!p.waitFor(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS)) {
-            p.destroyForcibly();
+            ProcessTree.end(p, Duration.ZERO);
             throw new IOException("kill did not return in time");
         }
         if (p.exitValue() != 0) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The node's container runtime, as the agent needs it: find a container, copy files into it, run a
@@ -51,7 +52,15 @@ public interface ContainerRuntime extends AutoCloseable {
     ExecResult exec(Target target, List<String> command, byte[] stdin, Duration timeout) throws InterruptedException;
 
     /** Removes a folder that {@link #copy} made. Best effort: failures are logged, never thrown. */
-    void remove(Target target, String folder);
+    void removeFolder(Target target, String folder);
+
+    /**
+     * The process craw.sh must be told to capture ({@code -p}), or empty when the script finds the JVM itself (in a
+     * container, where the script runs beside it). The local runtime's target is a host process, so it names it.
+     */
+    default OptionalLong scriptPid(Target target) {
+        return OptionalLong.empty();
+    }
 
     /** The name for logs, dump headers and {@code --runtime}: {@code docker}, {@code local}. */
     String name();

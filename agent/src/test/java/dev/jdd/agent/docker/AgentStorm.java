@@ -40,7 +40,7 @@ public final class AgentStorm {
         Path work = Files.createTempDirectory("jdd-storm");
         String token = "storm-" + TestPods.RUN;
         int exit;
-        try (DockerClient docker = DockerJava.client(host, 8, Duration.ofSeconds(120));
+        try (DockerClient docker = DockerRuntime.client(host, 8, Duration.ofSeconds(120));
              TestPods pods = new TestPods(docker, host)) {
             System.out.printf("starting %d JVM containers (kubelet labels, idle Spinner) ...%n", containers);
             List<TestPods.Pod> targets = new ArrayList<>();
@@ -66,7 +66,7 @@ public final class AgentStorm {
         try (AgentProcess agent = AgentProcess.start(flags, work.resolve("agent.log"))) {
             long readyMillis = (System.nanoTime() - startNanos) / 1_000_000;
             long rssIdle = agent.rss();
-            AgentClient api = new AgentClient(agent::uri, token);
+            AgentApiCaller api = new AgentApiCaller(agent::uri, token);
 
             Storm.Result baseline = Storm.burst(requests, clients, i -> new String[] {"health-" + api.health(), null});
             long rssBefore = agent.rss();
@@ -93,7 +93,7 @@ public final class AgentStorm {
             try (CrawSampler crawSampler = new CrawSampler(targets.stream().map(TestPods.Pod::appId).toList())) {
                 storm = Storm.burst(requests, clients, i -> {
                     TestPods.Pod p = targets.get(i % targets.size());
-                    AgentClient.Answer a = api.capture(p.namespace(), p.pod(), p.container());
+                    AgentApiCaller.Answer a = api.capture(p.namespace(), p.pod(), p.container());
                     return new String[] {a.outcome() == null ? "http-" + a.status() : a.outcome(), a.captureId()};
                 });
                 crawSampler.awaitNone(600_000);

@@ -33,7 +33,7 @@ class DockerAgentIT {
     @RegisterExtension
     static final DockerFixture fixture = new DockerFixture();
     private static AgentProcess agent;
-    private static AgentClient api;
+    private static AgentApiCaller api;
     private static Path dumps;
 
     @BeforeAll
@@ -41,7 +41,7 @@ class DockerAgentIT {
         dumps = work.resolve("stacks");
         agent = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=docker", "--docker-host=" + HOST,
                 "--dump-dir=" + dumps, "--node=it-node", "--interval=1s", "--threads=20"), work.resolve("agent.log"));
-        api = new AgentClient(agent::uri, TOKEN);
+        api = new AgentApiCaller(agent::uri, TOKEN);
     }
 
     @AfterAll
@@ -56,7 +56,7 @@ class DockerAgentIT {
     void theHotThreadLandsFirstInTheFileAtTheContractedPath() throws Exception {
         TestPods.Pod pod = fixture.pods().startReady(TestPods.App.spinner("hot"));
 
-        AgentClient.Answer answer = api.capture(pod.namespace(), pod.pod(), pod.container());
+        AgentApiCaller.Answer answer = api.capture(pod.namespace(), pod.pod(), pod.container());
 
         assertEquals(202, answer.status(), answer.body().toString());
         assertEquals("accepted", answer.outcome());
@@ -65,7 +65,7 @@ class DockerAgentIT {
         String dump = api.dump(id);
         assertEquals("ok", listed.get("outcome"), dump);
         assertHotThreadFirst(dump);
-        Map<String, String> header = AgentClient.header(dump);
+        Map<String, String> header = AgentApiCaller.header(dump);
         assertEquals(id, header.get("capture-id"));
         assertEquals("it-node", header.get("node"));
         assertEquals(pod.namespace(), header.get("namespace"));
@@ -74,14 +74,14 @@ class DockerAgentIT {
         assertEquals(pod.appId(), header.get("container-id"));
         assertEquals("HighCpu", header.get("alert-name"));
 
-        Path file = AgentClient.dumpFile(dumps, pod.namespace(), pod.pod(), pod.container(), id);
+        Path file = AgentApiCaller.dumpFile(dumps, pod.namespace(), pod.pod(), pod.container(), id);
         assertEquals(dump, Files.readString(file));
         String start = header.get("start"); // 2026-11-27T01:02:03.456Z: the file is filed under its UTC day and time
         assertEquals(start.substring(0, 10), file.getParent().getParent().getParent().getFileName().toString());
         assertTrue(file.getFileName().toString().startsWith("app_" + start.substring(11, 19).replace(":", "") + "_"), file.toString());
         assertFalse(leftovers(pod), "the copied script must be removed from the container");
 
-        AgentClient.Answer again = api.capture(pod.namespace(), pod.pod(), pod.container());
+        AgentApiCaller.Answer again = api.capture(pod.namespace(), pod.pod(), pod.container());
         assertEquals(200, again.status());
         assertEquals("cooldown", again.outcome());
         assertEquals(id, again.captureId());
@@ -91,7 +91,7 @@ class DockerAgentIT {
     void aReadOnlyRootFilesystemIsCapturedThroughStdin() throws Exception {
         TestPods.Pod pod = fixture.pods().startReady(TestPods.App.spinner("readonly").readOnly());
 
-        AgentClient.Answer answer = api.capture(pod.namespace(), pod.pod(), pod.container());
+        AgentApiCaller.Answer answer = api.capture(pod.namespace(), pod.pod(), pod.container());
 
         assertEquals(202, answer.status(), answer.body().toString());
         Map<String, Object> listed = api.awaitFinished(pod.namespace(), pod.pod(), answer.captureId(), Duration.ofMinutes(2));
@@ -105,7 +105,7 @@ class DockerAgentIT {
     void aContainerThatExitsMidCaptureEndsItWithAFileThatSaysSo() throws Exception {
         TestPods.Pod pod = fixture.pods().startReady(TestPods.App.spinner("exits"));
 
-        AgentClient.Answer answer = api.capture(pod.namespace(), pod.pod(), pod.container());
+        AgentApiCaller.Answer answer = api.capture(pod.namespace(), pod.pod(), pod.container());
         assertEquals(202, answer.status(), answer.body().toString());
         awaitInContainer(pod, "craw.sh");
         fixture.docker().killContainerCmd(pod.appId()).exec();
@@ -113,8 +113,8 @@ class DockerAgentIT {
         Map<String, Object> listed = api.awaitFinished(pod.namespace(), pod.pod(), answer.captureId(), Duration.ofMinutes(2));
         String dump = api.dump(answer.captureId());
         assertTrue(List.of("not-found", "error").contains(listed.get("outcome")), dump);
-        assertTrue(AgentClient.header(dump).get("error").contains("stopped during the exec"), dump);
-        assertTrue(Files.isRegularFile(AgentClient.dumpFile(dumps, pod.namespace(), pod.pod(), pod.container(), answer.captureId())));
+        assertTrue(AgentApiCaller.header(dump).get("error").contains("stopped during the exec"), dump);
+        assertTrue(Files.isRegularFile(AgentApiCaller.dumpFile(dumps, pod.namespace(), pod.pod(), pod.container(), answer.captureId())));
         assertTrue(agent.healthy());
     }
 
@@ -128,9 +128,9 @@ class DockerAgentIT {
         new ProcessBuilder("kill", "-STOP", Long.toString(jvm)).start().waitFor();
         try (AgentProcess strict = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=docker", "--docker-host=" + HOST,
                 "--dump-dir=" + dir.resolve("stacks"), "--interval=1s", "--exec-timeout=3s"), dir.resolve("agent.log"))) {
-            AgentClient client = new AgentClient(strict::uri, TOKEN);
+            AgentApiCaller client = new AgentApiCaller(strict::uri, TOKEN);
 
-            AgentClient.Answer answer = client.capture(pod.namespace(), pod.pod(), pod.container());
+            AgentApiCaller.Answer answer = client.capture(pod.namespace(), pod.pod(), pod.container());
             assertEquals(202, answer.status(), answer.body().toString());
             Map<String, Object> listed = client.awaitFinished(pod.namespace(), pod.pod(), answer.captureId(), Duration.ofMinutes(2));
 
@@ -165,11 +165,11 @@ class DockerAgentIT {
                 new String[] {pod.namespace(), pod.pod(), ""});
         long filesBefore = fileCount();
         for (String[] names : hostile) {
-            AgentClient.Answer a = api.capture(names[0], names[1], names[2]);
+            AgentApiCaller.Answer a = api.capture(names[0], names[1], names[2]);
             assertEquals(400, a.status(), String.join("|", names) + " -> " + a.body());
             assertEquals("invalid", a.outcome());
         }
-        AgentClient.Answer missing = api.capture(pod.namespace(), "no-such-pod", "app");
+        AgentApiCaller.Answer missing = api.capture(pod.namespace(), "no-such-pod", "app");
         assertEquals(404, missing.status());
         assertEquals("not-found", missing.outcome());
         assertEquals(filesBefore, fileCount(), "a bad request must not leave a file");

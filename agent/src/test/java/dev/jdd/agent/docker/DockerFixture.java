@@ -23,7 +23,7 @@ public final class DockerFixture implements BeforeAllCallback, AfterAllCallback 
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        docker = DockerJava.client(HOST, 8, Duration.ofSeconds(60));
+        docker = DockerRuntime.client(HOST, 8, Duration.ofSeconds(60));
         pods = new TestPods(docker, HOST);
         runtime = new DockerRuntime(HOST);
     }

@@ -99,10 +99,27 @@ class DockerRuntimeIT {
         assertTrue(err.startsWith("err\n"), err);
         assertTrue(err.contains("drwxr-xr-x") && err.contains("-rwxr-xr-x"), err);
 
-        fixture.runtime().remove(target, folder);
-        fixture.runtime().remove(target, second);
+        fixture.runtime().removeFolder(target, folder);
+        fixture.runtime().removeFolder(target, second);
         ExecResult gone = fixture.runtime().exec(target, List.of("ls", "-a", "/tmp"), null, Duration.ofSeconds(30));
         assertFalse(text(gone.stdout()).contains(".jdd-"), text(gone.stdout()));
+    }
+
+    @Test
+    void aLargeCopyArrivesWhole() throws Exception {
+        // docker-java's zerodep transport once cut long streamed bodies short (image imports); the copy is a byte array.
+        Target target = fixture.runtime().find(spinner.namespace(), spinner.pod(), spinner.container()).orElseThrow();
+        byte[] big = new byte[4 * 1024 * 1024 + 17];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) ('a' + i % 26);
+        }
+        String folder = fixture.runtime().copy(target, Map.of("big", big));
+        try {
+            ExecResult r = fixture.runtime().exec(target, List.of("wc", "-c", folder + "/big"), null, Duration.ofSeconds(30));
+            assertTrue(text(r.stdout()).strip().startsWith(big.length + " "), text(r.stdout()));
+        } finally {
+            fixture.runtime().removeFolder(target, folder);
+        }
     }
 
     @Test
@@ -113,7 +130,7 @@ class DockerRuntimeIT {
         String folder = closing.copy(target, Map.of("craw.sh", bytes("true\n")));
 
         closing.close();
-        closing.remove(target, folder);
+        closing.removeFolder(target, folder);
 
         ExecResult r = fixture.runtime().exec(target, List.of("ls", "-a", "/tmp"), null, Duration.ofSeconds(30));
         assertFalse(text(r.stdout()).contains(folder.substring("/tmp/".length())), text(r.stdout()));
@@ -124,9 +141,9 @@ class DockerRuntimeIT {
         Target target = fixture.runtime().find(spinner.namespace(), spinner.pod(), spinner.container()).orElseThrow();
         fixture.runtime().exec(target, List.of("mkdir", "-p", "/tmp/.jdd-0123456789abcdef", "/tmp/keep"), null, Duration.ofSeconds(30));
 
-        fixture.runtime().remove(target, "/tmp/.jdd-0123456789abcdef");
-        fixture.runtime().remove(target, "/tmp/keep");
-        fixture.runtime().remove(target, "/");
+        fixture.runtime().removeFolder(target, "/tmp/.jdd-0123456789abcdef");
+        fixture.runtime().removeFolder(target, "/tmp/keep");
+        fixture.runtime().removeFolder(target, "/");
 
         ExecResult r = fixture.runtime().exec(target, List.of("ls", "-a", "/tmp"), null, Duration.ofSeconds(30));
         assertTrue(text(r.stdout()).contains(".jdd-0123456789abcdef"), text(r.stdout()));
@@ -144,7 +161,7 @@ class DockerRuntimeIT {
         ExecResult r = fixture.runtime().exec(target, List.of("sh", folder + "/who.sh"), null, Duration.ofSeconds(30));
 
         assertEquals("1000\n1000\nwrote\n", text(r.stdout()), text(r.stderr()));
-        fixture.runtime().remove(target, folder);
+        fixture.runtime().removeFolder(target, folder);
         ExecResult after = fixture.runtime().exec(target, List.of("ls", "-a", "/tmp"), null, Duration.ofSeconds(30));
         assertFalse(text(after.stdout()).contains(".jdd-"), text(after.stdout()));
     }

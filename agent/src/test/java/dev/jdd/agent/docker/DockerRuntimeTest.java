@@ -3,27 +3,40 @@ package dev.jdd.agent.docker;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.Mockito.RETURNS_SELF;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
 
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.ListContainersCmd;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.StreamType;
+import dev.jdd.agent.runtime.Target;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.Test;
 
-/** The parts of {@link DockerRuntime} that need no engine. */
+/** The parts of {@link DockerRuntime} that need no dockerd: the tar, the exec's frames, and (mocked) how finds share calls. */
 class DockerRuntimeTest {
 
     @Test
@@ -57,11 +70,13 @@ class DockerRuntimeTest {
     void theExecStreamIsSplitIntoStdoutAndStderrWithoutTheWrappersPidLineAndCapped() throws InterruptedException {
         DockerRuntime.Output out = new DockerRuntime.Output(10);
 
-        out.read(new ByteArrayInputStream(frames(frame(1, "jdd-exec-p"), frame(1, "id 42\nhello "), frame(2, "oops\n"),
-                frame(1, "world, and more"))));
+        for (Frame f : List.of(frame(StreamType.STDOUT, "jdd-exec-p"), frame(StreamType.STDOUT, "id 42\nhello "),
+                frame(StreamType.STDERR, "oops\n"), frame(StreamType.STDOUT, "world, and more"))) {
+            out.onNext(f);
+        }
+        out.onComplete();
 
-        assertTrue(out.awaitEnd(Duration.ofSeconds(1)));
-        assertNull(out.failure());
+        assertTrue(out.awaitCompletion(1, TimeUnit.SECONDS));
         assertEquals(42, out.awaitPid(Duration.ofSeconds(1)));
         assertTrue(out.wrapperRan());
         assertEquals("hello worl", new String(out.stdout(), StandardCharsets.US_ASCII));
@@ -69,14 +84,14 @@ class DockerRuntimeTest {
     }
 
     @Test
-    void aStreamCutInTheMiddleOfAFrameIsAFailureNotTheEnd() throws InterruptedException {
+    void aStreamThatBreaksIsAFailureNotTheEnd() {
         DockerRuntime.Output out = new DockerRuntime.Output(100);
-        byte[] whole = frames(frame(1, "jdd-exec-pid 7\nsome output"));
+        out.onNext(frame(StreamType.STDOUT, "jdd-exec-pid 7\nsome out"));
 
-        out.read(new ByteArrayInputStream(Arrays.copyOf(whole, whole.length - 3)));
+        out.onError(new IOException("Connection reset"));
 
-        assertTrue(out.awaitEnd(Duration.ofSeconds(1)));
-        assertNotNull(out.failure());
+        RuntimeException e = assertThrows(RuntimeException.class, () -> out.awaitCompletion(1, TimeUnit.SECONDS));
+        assertTrue(String.valueOf(e.getCause()).contains("Connection reset"), String.valueOf(e));
         assertEquals("some out", new String(out.stdout(), StandardCharsets.US_ASCII));
     }
 
@@ -84,31 +99,28 @@ class DockerRuntimeTest {
     void aStreamWithoutThePidLineLeavesThePidUnknown() throws InterruptedException {
         DockerRuntime.Output out = new DockerRuntime.Output(100);
 
-        out.read(new ByteArrayInputStream(frames(frame(2, "sh: not found\n"))));
+        out.onNext(frame(StreamType.STDERR, "sh: not found\n"));
+        out.onComplete();
 
         assertEquals(0, out.awaitPid(Duration.ofMillis(100)));
         assertFalse(out.wrapperRan());
     }
 
-    /** One frame of Docker's multiplexed stream: type, three zero bytes, big-endian payload size, payload. */
-    private static byte[] frame(int type, String payload) {
-        byte[] bytes = payload.getBytes(StandardCharsets.US_ASCII);
-        byte[] frame = new byte[8 + bytes.length];
-        frame[0] = (byte) type;
-        frame[4] = (byte) (bytes.length >>> 24);
-        frame[5] = (byte) (bytes.length >>> 16);
-        frame[6] = (byte) (bytes.length >>> 8);
-        frame[7] = (byte) bytes.length;
-        System.arraycopy(bytes, 0, frame, 8, bytes.length);
-        return frame;
+    @Test
+    void stdinForTheLineFeedingWrapperIsTextEndingWithANewline() {
+        assertArrayEquals("a\nb\n".getBytes(StandardCharsets.US_ASCII), DockerRuntime.asLines("a\nb".getBytes(StandardCharsets.US_ASCII)));
+        assertArrayEquals("a\n".getBytes(StandardCharsets.US_ASCII), DockerRuntime.asLines("a\n".getBytes(StandardCharsets.US_ASCII)));
+        assertThrows(IllegalArgumentException.class, () -> DockerRuntime.asLines(new byte[] {'a', 0, '\n'}));
     }
 
-    private static byte[] frames(byte[]... frames) {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        for (byte[] f : frames) {
-            all.writeBytes(f);
-        }
-        return all.toByteArray();
+    private static Frame frame(StreamType type, String payload) {
+        return new Frame(type, payload.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void theTransportsPublicSuffixListIsSkipped() {
+        // If a docker-java update moves the loader, this fails instead of the agent quietly growing by 2.5 MiB.
+        assertTrue(DockerRuntime.skipPublicSuffixList());
     }
 
     @Test
@@ -117,5 +129,58 @@ class DockerRuntimeTest {
             assertThrows(IllegalArgumentException.class, () -> new DockerRuntime(URI.create(bad)), bad);
         }
         new DockerRuntime(URI.create("unix:///nonexistent/docker.sock")).close();
+    }
+
+    @Test
+    void concurrentFindsOfOneContainerShareOneListAndOneInspect() throws Exception {
+        DockerClient api = mock(DockerClient.class);
+        ListContainersCmd list = mock(ListContainersCmd.class, RETURNS_SELF);
+        InspectContainerCmd inspect = mock(InspectContainerCmd.class, RETURNS_SELF);
+        Container container = mock(Container.class);
+        when(container.getId()).thenReturn("c0ffee");
+        when(container.getLabels()).thenReturn(Map.of(DockerRuntime.LABEL_NAMESPACE, "shop", DockerRuntime.LABEL_POD, "web",
+                DockerRuntime.LABEL_CONTAINER, "api"));
+        InspectContainerResponse inspected = mock(InspectContainerResponse.class);
+        InspectContainerResponse.ContainerState state = mock(InspectContainerResponse.ContainerState.class);
+        when(inspected.getName()).thenReturn("/k8s_api_web");
+        when(inspected.getState()).thenReturn(state);
+        when(state.getRunning()).thenReturn(true);
+        when(state.getPidLong()).thenReturn(4242L);
+        CountDownLatch listing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        when(api.listContainersCmd()).thenReturn(list);
+        when(list.exec()).thenAnswer(call -> {
+            listing.countDown();
+            release.await();
+            return List.of(container);
+        });
+        when(api.inspectContainerCmd("c0ffee")).thenReturn(inspect);
+        when(inspect.exec()).thenReturn(inspected);
+
+        try (DockerRuntime runtime = new DockerRuntime(URI.create("unix:///nonexistent/docker.sock"), api, api)) {
+            List<Optional<Target>> found = new CopyOnWriteArrayList<>();
+            List<Thread> finds = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                finds.add(Thread.ofPlatform().start(() -> found.add(runtime.find("shop", "web", "api"))));
+                if (i == 0) {
+                    assertTrue(listing.await(5, TimeUnit.SECONDS), "the first find lists the containers");
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (finds.stream().filter(t -> t.getState() == Thread.State.WAITING).count() < finds.size()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            release.countDown();
+            for (Thread t : finds) {
+                t.join(5_000);
+            }
+
+            assertEquals(Collections.nCopies(10, Optional.of(new Target("c0ffee", "k8s_api_web", 4242))), found);
+        }
+        verify(list).exec();
+        verify(list).withStatusFilter(List.of("running"));
+        verify(list).withLabelFilter(List.of(DockerRuntime.LABEL_POD));
+        verify(inspect).exec();
     }
 }

@@ -40,7 +40,7 @@ class DockerSlotLimitIT {
 
     @Test
     void neverMoreScriptsRunThanSlotsAndTheSlotsFillUp() throws Exception {
-        try (DockerClient docker = DockerJava.client(DockerFixture.HOST, 8, Duration.ofSeconds(120));
+        try (DockerClient docker = DockerRuntime.client(DockerFixture.HOST, 8, Duration.ofSeconds(120));
              TestPods pods = new TestPods(docker, DockerFixture.HOST)) {
             List<TestPods.Pod> targets = new ArrayList<>();
             for (int i = 0; i < CONTAINERS; i++) {
@@ -55,14 +55,14 @@ class DockerSlotLimitIT {
                     "--docker-host=" + DockerFixture.HOST, "--dump-dir=" + dumps, "--slots=" + SLOTS, "--queue=100",
                     "--cooldown=1s", "--interval=1s", "--threads=5", "--exec-timeout=120s"), work.resolve("agent.log"));
                  CrawSampler sampler = new CrawSampler(targets.stream().map(TestPods.Pod::appId).toList())) {
-                AgentClient api = new AgentClient(agent::uri, TOKEN);
+                AgentApiCaller api = new AgentApiCaller(agent::uri, TOKEN);
                 Map<String, Integer> outcomes = new HashMap<>();
                 List<String[]> accepted = new ArrayList<>();
                 int requests = 0;
                 for (int burst = 0; burst < 3; burst++) {
                     Storm.Result r = Storm.burst(CONTAINERS * 8, 64, i -> {
                         TestPods.Pod p = targets.get(i % CONTAINERS);
-                        AgentClient.Answer a = api.capture(p.namespace(), p.pod(), p.container());
+                        AgentApiCaller.Answer a = api.capture(p.namespace(), p.pod(), p.container());
                         return new String[] {a.outcome() == null ? "http-" + a.status() : a.outcome(), a.captureId()};
                     });
                     requests += CONTAINERS * 8;

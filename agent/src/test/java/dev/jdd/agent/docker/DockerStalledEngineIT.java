@@ -32,21 +32,21 @@ class DockerStalledEngineIT {
         PrivateDockerd.Result started = PrivateDockerd.start();
         Assumptions.assumeTrue(started.dockerd() != null, () -> "no second Docker engine: " + started.problem());
         try (PrivateDockerd engine = started.dockerd();
-             DockerClient docker = DockerJava.client(engine.host(), 4, Duration.ofSeconds(120));
+             DockerClient docker = DockerRuntime.client(engine.host(), 4, Duration.ofSeconds(120));
              TestPods pods = new TestPods(docker, engine.host());
              AgentProcess agent = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=docker",
                      "--docker-host=" + engine.host(), "--dump-dir=" + work.resolve("stacks"), "--interval=4s",
                      "--exec-timeout=" + EXEC_TIMEOUT.toSeconds() + "s", "--cooldown=0s"), work.resolve("agent.log"))) {
-            AgentClient api = new AgentClient(agent::uri, TOKEN);
+            AgentApiCaller api = new AgentApiCaller(agent::uri, TOKEN);
             TestPods.Pod pod = pods.startReady(TestPods.App.spinner("stall"));
-            AgentClient.Answer answer = api.capture(pod.namespace(), pod.pod(), pod.container());
+            AgentApiCaller.Answer answer = api.capture(pod.namespace(), pod.pod(), pod.container());
             assertEquals(202, answer.status(), answer.body().toString());
             Thread.sleep(1500); // the script is sampling now
             long stoppedAt = System.nanoTime();
             signal(engine.pid(), "STOP");
             try {
                 long asked = System.nanoTime();
-                AgentClient.Answer other = api.capture(pod.namespace(), "other-pod", pod.container());
+                AgentApiCaller.Answer other = api.capture(pod.namespace(), "other-pod", pod.container());
                 Duration admissionTook = Duration.ofNanos(System.nanoTime() - asked);
                 assertEquals(503, other.status(), other.body().toString());
                 assertEquals("error", other.outcome());
@@ -57,7 +57,7 @@ class DockerStalledEngineIT {
                         EXEC_TIMEOUT.plusSeconds(5 + 10));
                 Duration ended = Duration.ofNanos(System.nanoTime() - stoppedAt);
                 String dump = api.dump(answer.captureId());
-                Map<String, String> header = AgentClient.header(dump);
+                Map<String, String> header = AgentApiCaller.header(dump);
                 assertTrue(List.of("timed-out", "error").contains(header.get("outcome")), dump);
                 assertTrue(ended.compareTo(EXEC_TIMEOUT.plusSeconds(5 + 3)) < 0, "the capture ended only after " + ended);
                 String metrics = api.get("/metrics", null).body().toString();

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A second Docker engine of this test's own, on its own socket, data root, exec root and pidfile under a
@@ -56,6 +57,16 @@ public final class PrivateDockerd implements AutoCloseable {
     /** The engine's process id (to SIGSTOP it, as a stalled engine). */
     public synchronized long pid() {
         return process.pid();
+    }
+
+    /** A private dockerd, or the test is skipped with the reason (also printed: skips must be visible). */
+    public static PrivateDockerd startOrSkip() {
+        Result started = start();
+        if (started.dockerd() == null) {
+            System.err.println("SKIPPED (no second dockerd): " + started.problem());
+        }
+        Assumptions.assumeTrue(started.dockerd() != null, () -> "no second dockerd: " + started.problem());
+        return started.dockerd();
     }
 
     public URI host() {

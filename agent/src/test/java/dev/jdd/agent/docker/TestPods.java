@@ -261,7 +261,7 @@ public final class TestPods implements AutoCloseable {
 
     /** Removes every container of this run from that engine (shutdown hook; the engine may be gone already). */
     private static void removeEverythingOfThisRun(URI host) {
-        try (DockerClient docker = DockerJava.client(host, 4, Duration.ofSeconds(10))) {
+        try (DockerClient docker = DockerRuntime.client(host, 4, Duration.ofSeconds(10))) {
             for (var c : docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(RUN_LABEL, RUN)).exec()) {
                 docker.removeContainerCmd(c.getId()).withForce(true).exec();
             }

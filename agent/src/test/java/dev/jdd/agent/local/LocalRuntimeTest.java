@@ -78,10 +78,10 @@ class LocalRuntimeTest {
         ExecResult r = runtime.exec(self, List.of("sh", script.toString()), null, Duration.ofSeconds(30));
         assertEquals(0, r.exitCode());
         assertEquals("hi\n", new String(r.stdout(), StandardCharsets.UTF_8));
-        runtime.remove(self, folder);
+        runtime.removeFolder(self, folder);
         assertFalse(Files.exists(Path.of(folder)));
 
-        runtime.remove(self, temp.toString());
+        runtime.removeFolder(self, temp.toString());
         assertTrue(Files.exists(temp), "refuses to remove folders it did not make");
     }
 

@@ -18,12 +18,12 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 /** The agent's HTTP API as a test or benchmark uses it (plain JDK client, JSON through common's mapper). */
-public final class AgentClient {
+public final class AgentApiCaller {
     private final HttpClient http;
     private final Function<String, URI> uri;
     private final String token;
 
-    public AgentClient(Function<String, URI> uri, String token) {
+    public AgentApiCaller(Function<String, URI> uri, String token) {
         this.uri = uri;
         this.token = token;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).version(HttpClient.Version.HTTP_1_1).build();

@@ -19,29 +19,23 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The engine stops (mid-exec) and starts again: the runtime reports it as unavailable with the reason, then works
- * again with the same client. Runs on a private dockerd of its own; the shared engine is never stopped.
+ * dockerd stops (mid-exec) and starts again: the runtime reports it as unavailable with the reason, then works
+ * again with the same client. Runs on a private dockerd of its own; the shared dockerd is never stopped.
  */
 @RequiresDocker
-class DockerRuntimeEngineRestartIT {
+class DockerRuntimeDockerdRestartIT {
 
     @Test
-    void anEngineThatStopsIsUnavailableAndTheRuntimeRecoversWhenItIsBack() throws Exception {
-        PrivateDockerd.Result started = PrivateDockerd.start();
-        if (started.dockerd() == null) {
-            System.err.println("SKIPPED (no second Docker engine): " + started.problem());
-        }
-        Assumptions.assumeTrue(started.dockerd() != null, () -> "no second Docker engine: " + started.problem());
+    void aDockerdThatStopsIsUnavailableAndTheRuntimeRecoversWhenItIsBack() throws Exception {
         ExecutorService pool = Executors.newSingleThreadExecutor();
-        try (PrivateDockerd engine = started.dockerd();
-             DockerClient docker = DockerJava.client(engine.host(), 4, Duration.ofSeconds(60));
-             TestPods pods = new TestPods(docker, engine.host());
-             DockerRuntime runtime = new DockerRuntime(engine.host())) {
-            TestPods.App app = TestPods.App.spinner("restarts").withImage(TestImages.pause(docker, engine.host()))
+        try (PrivateDockerd dockerd = PrivateDockerd.startOrSkip();
+             DockerClient docker = DockerRuntime.client(dockerd.host(), 4, Duration.ofSeconds(60));
+             TestPods pods = new TestPods(docker, dockerd.host());
+             DockerRuntime runtime = new DockerRuntime(dockerd.host())) {
+            TestPods.App app = TestPods.App.spinner("restarts").withImage(TestImages.pause(docker, dockerd.host()))
                     .withCommand(List.of("/bin/busybox", "sleep", "2147483647"));
             TestPods.Pod pod = pods.start(app);
             Target before = runtime.find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
@@ -51,28 +45,28 @@ class DockerRuntimeEngineRestartIT {
                     null, Duration.ofSeconds(240)));
             awaitSleeping(runtime, before);
 
-            engine.stop();
+            dockerd.stop();
 
             ExecutionException midExec = assertThrows(ExecutionException.class, () -> running.get(120, TimeUnit.SECONDS));
             assertTrue(midExec.getCause() instanceof RuntimeUnavailableException, String.valueOf(midExec.getCause()));
             RuntimeUnavailableException down = assertThrows(RuntimeUnavailableException.class,
                     () -> runtime.find(pod.namespace(), pod.pod(), pod.container()));
-            assertTrue(down.getMessage().contains(engine.host().toString()), down.getMessage());
+            assertTrue(down.getMessage().contains(dockerd.host().toString()), down.getMessage());
             assertThrows(RuntimeUnavailableException.class,
                     () -> runtime.exec(before, List.of("echo"), null, Duration.ofSeconds(10)));
             assertThrows(RuntimeUnavailableException.class, () -> runtime.copy(before, Map.of("a", bytes("b"))));
 
-            engine.startProcess();
+            dockerd.startProcess();
             pods.restart(pod);
 
-            // The very first call after the engine is back must work: no sticky broken connection, no reset needed.
+            // The very first call after dockerd is back must work: no sticky broken connection, no reset needed.
             Target after = runtime.find(pod.namespace(), pod.pod(), pod.container()).orElseThrow();
             assertEquals(before.id(), after.id());
             ExecResult r = runtime.exec(after, List.of("echo", "back"), null, Duration.ofSeconds(30));
             assertEquals("back\n", text(r.stdout()));
             String folder = runtime.copy(after, Map.of("s.sh", bytes("echo copied\n")));
             assertEquals("copied\n", text(runtime.exec(after, List.of("sh", folder + "/s.sh"), null, Duration.ofSeconds(30)).stdout()));
-            runtime.remove(after, folder);
+            runtime.removeFolder(after, folder);
         } finally {
             pool.shutdownNow();
         }

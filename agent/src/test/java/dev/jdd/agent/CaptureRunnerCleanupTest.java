@@ -1,0 +1,144 @@
+package dev.jdd.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyBoolean;
+import static org.mockito.ArgumentMatchers.anyInt;
+import static org.mockito.ArgumentMatchers.anyLong;
+import static org.mockito.ArgumentMatchers.anyMap;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.ArgumentMatchers.isNull;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.inOrder;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import dev.jdd.agent.node.NodeEngine;
+import dev.jdd.agent.runtime.ContainerRuntime;
+import dev.jdd.agent.runtime.CopyRefusedException;
+import dev.jdd.agent.runtime.ExecResult;
+import dev.jdd.agent.runtime.RuntimeUnavailableException;
+import dev.jdd.agent.runtime.Target;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.mockito.InOrder;
+import org.mockito.Mock;
+import org.mockito.junit.jupiter.MockitoExtension;
+
+/** Every way a capture can end removes what it copied into the target, and nothing it did not copy. */
+@ExtendWith(MockitoExtension.class)
+class CaptureRunnerCleanupTest {
+    private static final Target TARGET = new Target("c0ffee", "web-api", 4242);
+    private static final String FOLDER = "/tmp/.jdd-0123456789abcdef";
+    private static final byte[] OK = "# engine: jcmd\n#1 cpu=99.0% tid=7 \"hot\"\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] NODE_OK = "# engine: node\n#1 cpu=99.0% tid=7 \"hot\"\n".getBytes(StandardCharsets.UTF_8);
+
+    @Mock
+    ContainerRuntime runtime;
+    @Mock
+    NodeEngine nodeEngine;
+    final AgentConfig config = AgentConfig.forTest(Path.of("unused"), null)
+            .withCapture(7, Duration.ofMillis(1500), Duration.ofSeconds(9));
+
+    @BeforeEach
+    void aRunningContainer() {
+        when(runtime.find("shop", "web", "api")).thenReturn(Optional.of(TARGET));
+    }
+
+    private CaptureResult run(String engine) {
+        return new CaptureRunner(runtime, "echo craw\n".getBytes(StandardCharsets.UTF_8), config.withEngine(engine),
+                Clock.systemUTC(), nodeEngine).run(new Capture("0123456789abcdef", "shop", "web", "api", null, null, Instant.now()));
+    }
+
+    private void copies() {
+        when(runtime.copy(eq(TARGET), anyMap())).thenReturn(FOLDER);
+    }
+
+    @Test
+    void aRefusedCopyRunsFromStdinAndRemovesNothing() throws Exception {
+        when(runtime.copy(eq(TARGET), anyMap())).thenThrow(new CopyRefusedException("read-only file system", null));
+        when(runtime.exec(eq(TARGET), any(), any(), any())).thenReturn(new ExecResult(0, OK, new byte[0], false));
+
+        assertEquals(CaptureResult.OK, run("script").outcome());
+
+        verify(runtime).exec(eq(TARGET), eq(List.of("sh", "-s", "--", "-n", "7", "-i", "1500", "-t", "7")), any(byte[].class), eq(Duration.ofSeconds(9)));
+        verify(runtime, never()).removeFolder(any(), any());
+    }
+
+    @Test
+    void anUnavailableRuntimeDuringTheExecStillRemovesTheFolder() throws Exception {
+        copies();
+        when(runtime.exec(eq(TARGET), any(), isNull(), any())).thenThrow(new RuntimeUnavailableException("dockerd went away"));
+        when(runtime.find("shop", "web", "api")).thenReturn(Optional.of(TARGET));
+
+        assertEquals(CaptureResult.ERROR, run("script").outcome());
+
+        verify(runtime).removeFolder(TARGET, FOLDER);
+    }
+
+    @Test
+    void anInterruptedCaptureRemovesTheFolderWithTheFlagClearedThenRestoresIt() throws Exception {
+        copies();
+        when(runtime.exec(eq(TARGET), any(), isNull(), any())).thenAnswer(call -> {
+            Thread.currentThread().interrupt();
+            throw new InterruptedException("agent stopping");
+        });
+        AtomicBoolean interruptedDuringRemove = new AtomicBoolean(true);
+        doAnswer(call -> {
+            interruptedDuringRemove.set(Thread.currentThread().isInterrupted());
+            return null;
+        }).when(runtime).removeFolder(TARGET, FOLDER);
+
+        assertEquals(CaptureResult.INTERRUPTED, run("script").outcome());
+
+        verify(runtime).removeFolder(TARGET, FOLDER);
+        assertFalse(interruptedDuringRemove.get(), "removal must not run with the interrupt flag set (it would close its socket)");
+        Thread.interrupted();
+    }
+
+    @Test
+    void aTimedOutScriptRemovesTheFolder() throws Exception {
+        copies();
+        when(runtime.exec(eq(TARGET), any(), isNull(), any())).thenReturn(new ExecResult(-1, new byte[0], new byte[0], true));
+
+        assertEquals(CaptureResult.TIMED_OUT, run("script").outcome());
+
+        verify(runtime).removeFolder(TARGET, FOLDER);
+    }
+
+    @Test
+    void exit4WithAutoRemovesTheFolderBeforeTheNodeEngineRuns() throws Exception {
+        copies();
+        when(runtime.exec(eq(TARGET), any(), isNull(), any())).thenReturn(new ExecResult(4, new byte[0], new byte[0], false));
+        when(nodeEngine.capture(anyLong(), anyInt(), any(), anyBoolean(), any())).thenReturn(new ExecResult(0, NODE_OK, new byte[0], false));
+
+        CaptureResult r = run("auto");
+
+        assertEquals(CaptureResult.OK, r.outcome());
+        assertEquals("node", r.dumpTool());
+        InOrder order = inOrder(runtime, nodeEngine);
+        order.verify(runtime).removeFolder(TARGET, FOLDER);
+        order.verify(nodeEngine).capture(eq(4242L), eq(7), eq(Duration.ofMillis(1500)), eq(false), eq(Duration.ofSeconds(9)));
+    }
+
+    @Test
+    void theNodeEngineAloneNeverCopiesIntoTheContainer() throws Exception {
+        when(nodeEngine.capture(anyLong(), anyInt(), any(), anyBoolean(), any())).thenReturn(new ExecResult(0, NODE_OK, new byte[0], false));
+
+        assertEquals(CaptureResult.OK, run("node").outcome());
+
+        verify(runtime, never()).copy(any(), any());
+        verify(runtime, never()).removeFolder(any(), any());
+    }
+}
