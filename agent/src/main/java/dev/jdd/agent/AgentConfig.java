@@ -25,7 +25,8 @@ import java.util.Map;
  * @param queue          captures that may wait for a slot
  * @param cooldown       per container, after a capture reached it
  * @param execTimeout    after which the script is ended and the capture recorded as timed out
- * @param runtime        {@code docker} or {@code local}
+ * @param runtime        {@code auto} (the first CRI endpoint that answers, else Docker), {@code cri}, {@code docker}
+ *                       or {@code local}
  * @param dockerHost     the Docker engine's socket
  * @param node           node name for dump headers and logs
  * @param dumpDir        where dumps are written
@@ -34,13 +35,15 @@ import java.util.Map;
  * @param shutdownGrace  on SIGTERM, how long running captures may take to finish
  * @param engine         {@code script} (craw.sh in the container), {@code node} (the node engine, from the node's
  *                       /proc) or {@code auto} (the script, else the node engine where the script cannot work)
+ * @param runtimeEndpoint the CRI socket ({@code --runtime-endpoint}, crictl's name), or null for the usual candidates
  */
 public record AgentConfig(String bind, int port, String token, boolean insecure, int threads, Duration interval,
                           int slots, int queue, Duration cooldown, Duration execTimeout, String runtime,
                           String dockerHost, String node, Path dumpDir, long retentionBytes, Duration retentionAge,
-                          Duration shutdownGrace, String engine) {
+                          Duration shutdownGrace, String engine, String runtimeEndpoint) {
 
     public static final List<String> ENGINES = List.of("script", "node", "auto");
+    public static final List<String> RUNTIMES = List.of("auto", "cri", "docker", "local");
 
     public static final long MAX_BODY_BYTES = 64 * 1024;
 
@@ -48,8 +51,8 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
         if (token == null && !insecure) {
             throw new ConfigException("no token: set --token (or JDD_TOKEN), or pass --insecure to run without one");
         }
-        if (!runtime.equals("docker") && !runtime.equals("local")) {
-            throw new ConfigException("--runtime=" + runtime + ": expected docker or local");
+        if (!RUNTIMES.contains(runtime)) {
+            throw new ConfigException("--runtime=" + runtime + ": expected auto, cri, docker or local");
         }
         if (!ENGINES.contains(engine)) {
             throw new ConfigException("--engine=" + engine + ": expected script, node or auto");
@@ -69,14 +72,15 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
                 flags.integer("queue", 100, 0, 100_000),
                 flags.duration("cooldown", Duration.ofMinutes(5), Duration.ZERO, Duration.ofDays(7)),
                 flags.duration("exec-timeout", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1)),
-                flags.string("runtime", "docker"),
+                flags.string("runtime", "auto"),
                 flags.string("docker-host", "unix:///var/run/docker.sock"),
                 flags.string("node", defaultNode(env)),
                 Path.of(flags.string("dump-dir", "./stacks")),
                 flags.bytes("retention-bytes", 1L << 30, 1L << 20),
                 flags.duration("retention-age", Duration.ofDays(7), Duration.ofHours(1), Duration.ofDays(3650)),
                 flags.duration("shutdown-grace", Duration.ofSeconds(20), Duration.ZERO, Duration.ofHours(1)),
-                flags.string("engine", "auto"));
+                flags.string("engine", "auto"),
+                flags.optional("runtime-endpoint").orElse(null));
         flags.rejectUnknown();
         if (config.execTimeout.compareTo(config.interval.plusSeconds(1)) < 0) {
             throw new ConfigException("--exec-timeout=" + config.execTimeout.toMillis() + "ms: must exceed --interval by at least 1s");
@@ -96,27 +100,27 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
     public static AgentConfig forTest(Path dumpDir, String token) {
         return new AgentConfig("127.0.0.1", 0, token, token == null, 50, Duration.ofSeconds(2), 10, 100,
                 Duration.ofMinutes(5), Duration.ofSeconds(30), "local", "unix:///var/run/docker.sock", "test-node",
-                dumpDir, 1L << 30, Duration.ofDays(7), Duration.ofSeconds(20), "script");
+                dumpDir, 1L << 30, Duration.ofDays(7), Duration.ofSeconds(20), "script", null);
     }
 
     public AgentConfig withBind(String bind, int port) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, runtimeEndpoint);
     }
 
     public AgentConfig withLimits(int slots, int queue, Duration cooldown) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, runtimeEndpoint);
     }
 
     public AgentConfig withCapture(int threads, Duration interval, Duration execTimeout) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, runtimeEndpoint);
     }
 
     public AgentConfig withEngine(String engine) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, runtimeEndpoint);
     }
 
     private static String defaultNode(Map<String, String> env) {

@@ -3,6 +3,7 @@ package dev.jdd.agent;
 import dev.jdd.common.Admission;
 import dev.jdd.common.CaptureInfo;
 import dev.jdd.common.CaptureRequest;
+import dev.jdd.common.Json;
 import dev.jdd.common.JsonValues;
 import dev.jdd.common.Names;
 import dev.jdd.common.Outcome;
@@ -171,7 +172,7 @@ final class AgentHttp {
         boolean stopping = scheduler.stopping();
         res.status(stopping ? Status.SERVICE_UNAVAILABLE_503 : Status.OK_200);
         res.header(HeaderNames.CONTENT_TYPE, JSON);
-        res.send(stopping ? "{\"status\":\"stopping\"}" : "{\"status\":\"ok\"}");
+        res.send(Json.write(Map.of("status", stopping ? "stopping" : "ok", "runtime", scheduler.runtimeName())));
     }
 
     private static void json(ServerResponse res, Status status, Map<String, Object> body) {

@@ -60,11 +60,18 @@ public final class DumpStore {
     private final TreeSet<Entry> byStart = new TreeSet<>(
             Comparator.comparing((Entry e) -> e.start).thenComparing(e -> e.info.captureId()));
     private long totalBytes;
+    private final String runtime;
 
     private record Entry(CaptureInfo info, Path path, Instant start, long bytes) {
     }
 
     public DumpStore(Path root, String node, long retentionBytes, Duration retentionAge, Clock clock) {
+        this(root, node, null, retentionBytes, retentionAge, clock);
+    }
+
+    /** @param runtime the container runtime as the dump header names it ({@code # runtime:}), e.g. {@code containerd 1.6.20} */
+    public DumpStore(Path root, String node, String runtime, long retentionBytes, Duration retentionAge, Clock clock) {
+        this.runtime = runtime;
         this.root = root.toAbsolutePath().normalize();
         this.node = node;
         this.retentionBytes = retentionBytes;
@@ -251,6 +258,9 @@ public final class DumpStore {
         Map<String, String> header = new LinkedHashMap<>();
         header.put("capture-id", capture.id);
         header.put("node", node);
+        if (runtime != null) {
+            header.put("runtime", runtime);
+        }
         header.put("namespace", capture.namespace);
         header.put("pod", capture.pod);
         header.put("container", capture.container);

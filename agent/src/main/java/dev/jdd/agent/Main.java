@@ -1,7 +1,5 @@
 package dev.jdd.agent;
 
-import dev.jdd.agent.docker.DockerRuntime;
-import dev.jdd.agent.local.LocalRuntime;
 import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.common.ConfigException;
 import dev.jdd.common.Flags;
@@ -9,7 +7,6 @@ import dev.jdd.common.OneLineLogging;
 import io.helidon.webserver.http.HttpRouting;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 
 /** {@code java -jar jdd-agent.jar --token=... [--runtime=local] ...}: reads the flags, wires the agent, stops it on SIGTERM. */
 public final class Main {
@@ -28,12 +25,9 @@ public final class Main {
         }
         ContainerRuntime runtime;
         try {
-            runtime = switch (config.runtime()) {
-                case "local" -> new LocalRuntime();
-                default -> new DockerRuntime(URI.create(config.dockerHost()));
-            };
-        } catch (IllegalArgumentException e) {
-            System.err.println("jdd agent: --docker-host=" + config.dockerHost() + ": " + e.getMessage());
+            runtime = RuntimeChoice.open(config);
+        } catch (ConfigException e) {
+            System.err.println("jdd agent: " + e.getMessage());
             System.exit(2);
             return;
         }
