@@ -76,13 +76,18 @@ public final class CriRuntime implements ContainerRuntime {
     private static final int MAX_MESSAGE = 40 << 20;
     /** Short calls (version, list, status) get an answer in this time, so admission never hangs on a stuck runtime. */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
+    /** How long a read that failed on a broken connection waits for a new one before it gives up. */
+    private static final Duration RECONNECT_WAIT = Duration.ofSeconds(2);
     /** How much later than the agent's own timeout the runtime's ExecSync timeout ends the exec (a backstop). */
     private static final Duration RUNTIME_TIMEOUT_MARGIN = Duration.ofSeconds(2);
     /** How much later than that the client deadline gives up on the call. */
     private static final Duration CLIENT_DEADLINE_MARGIN = Duration.ofSeconds(3);
     private static final List<String> STDIN_SHELL = List.of("sh", "-s", "--");
-    /** Runs the command as a child of a shell whose {@code $0} is the token, so the session leader carries it. */
-    private static final String RUN_ARGUMENTS = "\"$@\"";
+    /**
+     * Runs the command as a child of a shell whose {@code $0} is the token, so the session leader carries it. Not the
+     * shell's last command: busybox and bash would exec it in place of the shell, and the token would go.
+     */
+    private static final String RUN_ARGUMENTS = "\"$@\"; exit $?";
 
     private final String endpoint;
     private final String name;
@@ -151,7 +156,7 @@ public final class CriRuntime implements ContainerRuntime {
                         .putLabelSelector(LABEL_POD, pod)
                         .putLabelSelector(LABEL_CONTAINER, container))
                 .build();
-        List<Container> found = call("listing containers", () -> stub().listContainers(request)).getContainersList();
+        List<Container> found = call("listing containers", stub -> stub.listContainers(request)).getContainersList();
         // Only RUNNING containers, and only containers: CRI lists pod sandboxes apart. Several (a restart in
         // progress): the newest.
         Optional<Container> newest = found.stream()
@@ -163,7 +168,7 @@ public final class CriRuntime implements ContainerRuntime {
         Container c = newest.get();
         ContainerStatusResponse status;
         try {
-            status = call("asking a container's status", () -> stub().containerStatus(
+            status = call("asking a container's status", stub -> stub.containerStatus(
                     ContainerStatusRequest.newBuilder().setContainerId(c.getId()).setVerbose(true).build()));
         } catch (NotFound gone) {
             return Optional.empty();
@@ -238,12 +243,12 @@ public final class CriRuntime implements ContainerRuntime {
         try {
             response = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            sessions.end(token, target.name());
+            sessions.end(token, target);
             answer.cancel(true);
             return new ExecResult(-1, new byte[0], ("jdd: ended after " + timeout.toMillis() + " ms\n")
                     .getBytes(StandardCharsets.UTF_8), true);
         } catch (InterruptedException e) {
-            sessions.end(token, target.name());
+            sessions.end(token, target);
             answer.cancel(true);
             throw e;
         } catch (ExecutionException e) {
@@ -252,8 +257,12 @@ public final class CriRuntime implements ContainerRuntime {
         }
         int code = response.getExitCode();
         if (code >= 128) {
-            // Ended by a signal: maybe the container stopped under it.
-            requireRunning(target);
+            // Ended by a signal: maybe the container stopped under it. The runtime records that a moment after the
+            // exec ends, so look a few times before believing the container still runs.
+            for (int i = 0; i < 10; i++) {
+                requireRunning(target);
+                Thread.sleep(100);
+            }
         }
         return new ExecResult(code, response.getStdout().toByteArray(), response.getStderr().toByteArray(), false);
     }
@@ -277,7 +286,7 @@ public final class CriRuntime implements ContainerRuntime {
     private void requireRunning(Target target) {
         ContainerStatusResponse status;
         try {
-            status = call("asking a container's status", () -> stub().containerStatus(
+            status = call("asking a container's status", stub -> stub.containerStatus(
                     ContainerStatusRequest.newBuilder().setContainerId(target.id()).build()));
         } catch (NotFound e) {
             throw new RuntimeUnavailableException("container " + target.name() + " is gone: the runtime no longer knows it");
@@ -316,13 +325,27 @@ public final class CriRuntime implements ContainerRuntime {
 
     @FunctionalInterface
     private interface Call<T> {
-        T run();
+        T run(RuntimeServiceGrpc.RuntimeServiceBlockingStub stub);
     }
 
-    /** A short call; any failure is {@link RuntimeUnavailableException} naming the socket, NOT_FOUND is {@link NotFound}. */
+    /**
+     * A short call that only reads; any failure is {@link RuntimeUnavailableException} naming the socket, NOT_FOUND
+     * is {@link NotFound}.
+     */
     private <T> T call(String what, Call<T> call) {
         try {
-            return call.run();
+            try {
+                return call.run(stub());
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+                    throw e;
+                }
+                // The connection broke (a runtime restart): these calls only read, so try once more on a fresh
+                // connection, waiting a moment for it.
+                resetBackoff();
+                return call.run(RuntimeServiceGrpc.newBlockingStub(channel).withWaitForReady()
+                        .withDeadlineAfter(RECONNECT_WAIT.toMillis(), TimeUnit.MILLISECONDS));
+            }
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
                 throw new NotFound(describe(e));

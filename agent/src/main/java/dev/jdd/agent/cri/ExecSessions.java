@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.logging.Logger;
+import dev.jdd.agent.runtime.Target;
 
 /**
  * Ends what an exec started, from the node: a CRI runtime's ExecSync timeout kills only the process it started,
@@ -34,10 +35,17 @@ final class ExecSessions {
      * Ends every process of the sessions that carry {@code token}; runs to the end even when the calling thread is
      * interrupted (the flag is kept).
      */
-    void end(String token, String what) {
+    void end(String token, Target target) {
+        String what = target.name();
         boolean interrupted = Thread.interrupted();
         try {
             Set<Long> sessions = sessionsOf(token);
+            // Never the session of the container's own processes: were an exec not its own session, that would end
+            // the container. Then only the token's processes and what they started go.
+            Optional<Long> containers = target.hostPid() > 0 ? session(pid(target.hostPid())) : Optional.empty();
+            if (containers.isPresent() && sessions.remove(containers.get())) {
+                endTokenProcesses(token, what);
+            }
             if (sessions.isEmpty()) {
                 return;
             }
@@ -63,6 +71,27 @@ final class ExecSessions {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Kills the processes whose command line holds the token, and their descendants. */
+    private void endTokenProcesses(String token, String what) {
+        byte[] needle = token.getBytes(StandardCharsets.US_ASCII);
+        List<ProcessHandle> doomed = new java.util.ArrayList<>();
+        forEachProcess((pid, dir) -> {
+            byte[] cmdline = read(dir.resolve("cmdline"));
+            if (cmdline != null && contains(cmdline, needle)) {
+                ProcessHandle.of(pid).ifPresent(p -> {
+                    doomed.add(p);
+                    p.descendants().forEach(doomed::add);
+                });
+            }
+        });
+        doomed.forEach(ProcessHandle::destroyForcibly);
+        LOG.warning(() -> "an exec in " + what + " shared the container's session; killed its " + doomed.size() + " processes");
+    }
+
+    private Path pid(long pid) {
+        return proc.resolve(Long.toString(pid));
     }
 
     private static void pause() {

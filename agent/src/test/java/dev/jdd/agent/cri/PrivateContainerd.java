@@ -76,7 +76,6 @@ public final class PrivateContainerd implements AutoCloseable {
         this.jvmImage = jvmImage;
         this.jreOnlyImage = jreOnlyImage;
         this.sandboxImage = sandboxImage;
-        Runtime.getRuntime().addShutdownHook(new Thread(this::stop));
     }
 
     /** Starts one, or explains why not (no containerd binary, not root, no Docker engine to build the images). */
@@ -353,6 +352,21 @@ public final class PrivateContainerd implements AutoCloseable {
         }
     }
 
+    /** Mounts containerd left below {@code root} (sandbox shm, task rootfs), deepest first. */
+    private static void unmountBelow(Path root) {
+        try {
+            List<String> mounts = Files.readAllLines(Path.of("/proc/self/mounts")).stream().map(l -> l.split(" ")[1])
+                    .filter(m -> m.startsWith(root + "/")).sorted(java.util.Comparator.reverseOrder()).toList();
+            for (String m : mounts) {
+                run(List.of("umount", "-l", m));
+            }
+        } catch (IOException e) {
+            System.err.println("could not unmount below " + root + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Removes the pods, stops containerd, unmounts what it left and deletes its folders. */
     @Override
     public void close() {
@@ -364,6 +378,8 @@ public final class PrivateContainerd implements AutoCloseable {
             System.err.println("could not remove the pods of the private containerd: " + e.getMessage());
         }
         stop();
+        unmountBelow(run);
+        unmountBelow(dir);
         for (Path p : List.of(dir, run)) {
             try {
                 TestImages.deleteTree(p);
