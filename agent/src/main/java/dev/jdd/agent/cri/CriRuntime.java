@@ -256,14 +256,15 @@ public final class CriRuntime implements ContainerRuntime {
             return execFailed(target, status);
         }
         int code = response.getExitCode();
-        if (code >= 128) {
-            // Ended by a signal: maybe the container stopped under it. The runtime records that a moment after the
-            // exec ends, so look a few times before believing the container still runs.
+        if (code != 0) {
+            // Maybe the container stopped under it (killed by a signal, or the script saw its JVM go). The runtime
+            // records that a moment after the exec ends, so look a few times before believing the container runs.
             for (int i = 0; i < 10; i++) {
                 requireRunning(target);
                 Thread.sleep(100);
             }
         }
+        requireRunning(target);
         return new ExecResult(code, response.getStdout().toByteArray(), response.getStderr().toByteArray(), false);
     }
 

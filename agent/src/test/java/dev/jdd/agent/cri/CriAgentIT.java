@@ -119,6 +119,43 @@ class CriAgentIT {
         assertEquals(before, files());
     }
 
+    @Test
+    void aContainerThatExitsDuringTheSampleLeavesAFileWithTheReason() throws Exception {
+        PrivateContainerd.Pod pod = containerd.startReady(TestPods.App.spinner("cri-exits"));
+        AgentClient.Answer answer = api.capture(pod.namespace(), pod.pod(), pod.container());
+        assertEquals(202, answer.status(), answer.body().toString());
+        for (int i = 0; i < 200 && dev.jdd.agent.docker.DockerRuntimeIT.hostProcesses("craw.sh").isEmpty(); i++) {
+            Thread.sleep(20);
+        }
+
+        containerd.stopContainer(pod);
+
+        Map<String, Object> listed = api.awaitFinished(pod.namespace(), pod.pod(), answer.captureId(), Duration.ofMinutes(2));
+        String dump = api.dump(answer.captureId());
+        assertTrue(List.of("not-found", "error").contains(listed.get("outcome")), dump);
+        assertTrue(Files.isRegularFile(AgentClient.dumpFile(dumps, pod.namespace(), pod.pod(), pod.container(), answer.captureId())));
+        assertTrue(agent.healthy());
+    }
+
+    @Test
+    void containerdRestartedBetweenTwoCapturesIsReachedAgainByTheSameAgent() throws Exception {
+        PrivateContainerd.Pod pod = containerd.startReady(TestPods.App.spinner("cri-restart"));
+        assertHotThreadFirst(capture(pod, "ok").get("dump"));
+
+        containerd.stop();
+        try {
+            AgentClient.Answer down = api.capture(pod.namespace(), pod.pod(), pod.container());
+            assertTrue(down.status() >= 500 || "error".equals(down.outcome()) || "cooldown".equals(down.outcome()),
+                    down.body().toString());
+            assertTrue(agent.healthy(), "health stays up while the runtime is down");
+        } finally {
+            containerd.startProcess();
+        }
+
+        PrivateContainerd.Pod other = containerd.startReady(TestPods.App.spinner("cri-restart-2"));
+        assertHotThreadFirst(capture(other, "ok").get("dump"));
+    }
+
     private static long files() throws IOException {
         if (!Files.exists(dumps)) {
             return 0;
