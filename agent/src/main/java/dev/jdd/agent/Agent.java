@@ -41,7 +41,7 @@ public final class Agent implements AutoCloseable {
     /** Starts an agent that runs {@code script} as its capture script (tests with a fake runtime). */
     public static Agent start(AgentConfig config, ContainerRuntime runtime, byte[] script) throws IOException {
         Clock clock = Clock.systemUTC();
-        DumpStore store = new DumpStore(config.dumpDir(), config.node(), config.retentionBytes(), config.retentionAge(), clock);
+        DumpStore store = new DumpStore(config.dumpDir(), config.node(), runtime.name(), config.retentionBytes(), config.retentionAge(), clock);
         try {
             store.open();
         } catch (IOException e) {

@@ -25,7 +25,8 @@ import java.util.Map;
  * @param queue          captures that may wait for a slot
  * @param cooldown       per container, after a capture reached it
  * @param execTimeout    after which the script is ended and the capture recorded as timed out
- * @param runtime        {@code docker} or {@code local}
+ * @param runtime        {@code auto} (the first CRI endpoint that answers, else Docker), {@code cri}, {@code docker}
+ *                       or {@code local}
  * @param dockerHost     dockerd's socket (the Docker daemon)
  * @param node           node name for dump headers and logs
  * @param dumpDir        where dumps are written
@@ -35,16 +36,17 @@ import java.util.Map;
  * @param engine         {@code script} (craw.sh in the container), {@code node} (the node engine, from the node's
  *                       /proc) or {@code auto} (the script, else the node engine where the script cannot work)
  * @param profile        {@code cpu} (a JFR CPU profile of the target over the interval, beside each dump) or {@code off}
+ * @param runtimeEndpoint the CRI socket ({@code --runtime-endpoint}, crictl's name), or null for the usual candidates
  */
 public record AgentConfig(String bind, int port, String token, boolean insecure, int threads, Duration interval,
                           int slots, int queue, Duration cooldown, Duration execTimeout, String runtime,
                           String dockerHost, String node, Path dumpDir, long retentionBytes, Duration retentionAge,
-                          Duration shutdownGrace, String engine, String profile) {
+                          Duration shutdownGrace, String engine, String profile, String runtimeEndpoint) {
 
     public static final List<String> ENGINES = List.of("script", "node", "auto");
     public static final List<String> PROFILES = List.of("cpu", "off");
 
-    public static final List<String> RUNTIMES = List.of("docker", "local");
+    public static final List<String> RUNTIMES = List.of("auto", "cri", "docker", "local");
 
     public static final long MAX_BODY_BYTES = 64 * 1024;
 
@@ -53,7 +55,7 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
             throw new ConfigException("no token: set --token (or JDD_TOKEN), or pass --insecure to run without one");
         }
         if (!RUNTIMES.contains(runtime)) {
-            throw new ConfigException("--runtime=" + runtime + ": expected docker or local");
+            throw new ConfigException("--runtime=" + runtime + ": expected auto, cri, docker or local");
         }
         if (!ENGINES.contains(engine)) {
             throw new ConfigException("--engine=" + engine + ": expected script, node or auto");
@@ -80,8 +82,9 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
                         "A container is not captured again within this time after a capture reached it (0s: off)."),
                 flags.duration("exec-timeout", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1),
                         "After this the script and everything it started are ended (timed-out); must exceed --interval by 1s."),
-                flags.choice("runtime", "docker", RUNTIMES,
-                        "Container runtime: docker (the node's Docker engine) or local (the host is the node, JVMs are containers)."),
+                flags.choice("runtime", "auto", RUNTIMES, "Container runtime: auto (the first CRI endpoint that answers among"
+                        + " the usual sockets, else Docker), cri (--runtime-endpoint), docker (--docker-host) or local (the host"
+                        + " is the node, JVMs are containers)."),
                 flags.string("docker-host", "unix:///var/run/docker.sock", "The Docker engine's socket."),
                 flags.string("node", defaultNode(env), "Node name in dump headers and logs (default: NODE_NAME, else the host name)."),
                 Path.of(flags.string("dump-dir", "./stacks", "Where dumps are written.")),
@@ -93,7 +96,10 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
                 flags.choice("engine", "auto", ENGINES, "script (craw.sh in the container), node (from the node, nothing"
                         + " runs in the container) or auto (the script; the node engine where it cannot work)."),
                 flags.choice("profile", "cpu", PROFILES, "cpu (a JFR CPU profile of the target over the interval, written"
-                        + " beside each dump as <dump>.collapsed) or off."));
+                        + " beside each dump as <dump>.collapsed) or off."),
+                flags.optional("runtime-endpoint", "The CRI socket for --runtime=cri (crictl's name), e.g."
+                        + " unix:///run/containerd/containerd.sock; default: the first of the usual sockets that answers.")
+                        .orElse(null));
         flags.rejectUnknown();
         if (config.execTimeout.compareTo(config.interval.plusSeconds(1)) < 0) {
             throw flags.bad("exec-timeout", config.execTimeout.toMillis() + "ms", "must exceed " + flags.form("interval")
@@ -114,32 +120,32 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
     public static AgentConfig forTest(Path dumpDir, String token) {
         return new AgentConfig("127.0.0.1", 0, token, token == null, 50, Duration.ofSeconds(2), 10, 100,
                 Duration.ofMinutes(5), Duration.ofSeconds(30), "local", "unix:///var/run/docker.sock", "test-node",
-                dumpDir, 1L << 30, Duration.ofDays(7), Duration.ofSeconds(20), "script", "off");
+                dumpDir, 1L << 30, Duration.ofDays(7), Duration.ofSeconds(20), "script", "off", null);
     }
 
     public AgentConfig withBind(String bind, int port) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, profile);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, profile, runtimeEndpoint);
     }
 
     public AgentConfig withLimits(int slots, int queue, Duration cooldown) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, profile);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, profile, runtimeEndpoint);
     }
 
     public AgentConfig withCapture(int threads, Duration interval, Duration execTimeout) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, profile);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, profile, runtimeEndpoint);
     }
 
     public AgentConfig withEngine(String engine) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, profile);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, profile, runtimeEndpoint);
     }
 
     public AgentConfig withProfile(String profile) {
         return new AgentConfig(bind, port, token, insecure, threads, interval, slots, queue, cooldown, execTimeout,
-                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, profile);
+                runtime, dockerHost, node, dumpDir, retentionBytes, retentionAge, shutdownGrace, engine, profile, runtimeEndpoint);
     }
 
     private static String defaultNode(Map<String, String> env) {

@@ -196,7 +196,7 @@ final class AgentHttp {
         boolean stopping = scheduler.stopping();
         res.status(stopping ? Status.SERVICE_UNAVAILABLE_503 : Status.OK_200);
         res.header(HeaderNames.CONTENT_TYPE, JSON);
-        res.send(stopping ? "{\"status\":\"stopping\"}" : "{\"status\":\"ok\"}");
+        res.send(Json.write(Map.of("status", stopping ? "stopping" : "ok", "runtime", scheduler.runtimeName())));
     }
 
     private static void json(ServerResponse res, Status status, Object body) {

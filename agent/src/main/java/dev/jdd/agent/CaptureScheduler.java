@@ -115,6 +115,11 @@ public final class CaptureScheduler {
         }
     }
 
+    /** The runtime as logs, dump headers and {@code /health} name it. */
+    public String runtimeName() {
+        return runtime.name();
+    }
+
     /** Decides at once. Only {@code not-found} and {@code error} need the runtime, and only when nothing cheaper answered. */
     public Admission submit(CaptureRequest request) {
         return submit(request, false);

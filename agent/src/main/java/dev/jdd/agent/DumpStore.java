@@ -77,6 +77,7 @@ public final class DumpStore {
     private int unwritten;
     /** Creating and pruning folders exclude each other, so that a failed write never removes a folder another fills. */
     private final Object folders = new Object();
+    private final String runtime;
 
     /** A dump on disk ({@code path}), or one that could not be written ({@code path} null, {@code text} its header). */
     private record Entry(CaptureInfo info, Path path, Instant start, long bytes, byte[] text) {
@@ -89,6 +90,12 @@ public final class DumpStore {
     }
 
     public DumpStore(Path root, String node, long retentionBytes, Duration retentionAge, Clock clock) {
+        this(root, node, null, retentionBytes, retentionAge, clock);
+    }
+
+    /** @param runtime the container runtime as the dump header names it ({@code # runtime:}), e.g. {@code containerd 1.6.20} */
+    public DumpStore(Path root, String node, String runtime, long retentionBytes, Duration retentionAge, Clock clock) {
+        this.runtime = runtime;
         this.root = root.toAbsolutePath().normalize();
         this.node = node;
         this.retentionBytes = retentionBytes;
@@ -392,6 +399,9 @@ public final class DumpStore {
         Map<String, String> header = new LinkedHashMap<>();
         header.put("capture-id", capture.id);
         header.put("node", node);
+        if (runtime != null) {
+            header.put("runtime", runtime);
+        }
         header.put("namespace", capture.namespace);
         header.put("pod", capture.pod);
         header.put("container", capture.container);

@@ -1,7 +1,5 @@
 package dev.jdd.agent;
 
-import dev.jdd.agent.docker.DockerRuntime;
-import dev.jdd.agent.local.LocalRuntime;
 import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.common.ConfigException;
 import dev.jdd.common.Flags;
@@ -37,12 +35,9 @@ public final class Main {
         }
         ContainerRuntime runtime;
         try {
-            runtime = switch (config.runtime()) {
-                case "local" -> new LocalRuntime();
-                default -> new DockerRuntime(URI.create(config.dockerHost()));
-            };
-        } catch (IllegalArgumentException e) {
-            System.err.println("jdd agent: --docker-host=" + config.dockerHost() + ": " + e.getMessage());
+            runtime = RuntimeChoice.open(config);
+        } catch (ConfigException e) {
+            System.err.println("jdd agent: " + e.getMessage());
             System.exit(2);
             return;
         }

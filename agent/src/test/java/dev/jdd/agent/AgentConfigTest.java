@@ -29,7 +29,8 @@ class AgentConfigTest {
         assertEquals(100, c.queue());
         assertEquals(Duration.ofMinutes(5), c.cooldown());
         assertEquals(Duration.ofSeconds(30), c.execTimeout());
-        assertEquals("docker", c.runtime());
+        assertEquals("auto", c.runtime());
+        assertEquals(null, c.runtimeEndpoint());
         assertEquals("unix:///var/run/docker.sock", c.dockerHost());
         assertEquals("node-a", c.node());
         assertEquals(Path.of("./stacks"), c.dumpDir());
@@ -47,6 +48,10 @@ class AgentConfigTest {
                 "--retention-age=36h", "--cooldown=0s", "--exec-timeout=10s", "--interval=500ms", "--shutdown-grace=1m",
                 "--engine=node");
         assertEquals("node", c.engine());
+        AgentConfig cri = read(Map.of("JDD_TOKEN", "t", "JDD_RUNTIME_ENDPOINT", "unix:///run/k3s/containerd/containerd.sock"),
+                "--runtime=cri");
+        assertEquals("cri", cri.runtime());
+        assertEquals("unix:///run/k3s/containerd/containerd.sock", cri.runtimeEndpoint());
         assertEquals("script", read(Map.of("JDD_TOKEN", "t", "JDD_ENGINE", "script")).engine());
         assertEquals("flag", c.token());
         assertEquals(4, c.slots());

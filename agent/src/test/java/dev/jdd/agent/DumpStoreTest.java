@@ -77,6 +77,15 @@ class DumpStoreTest {
     }
 
     @Test
+    void theHeaderNamesTheRuntimeAfterTheNode() throws IOException {
+        DumpStore store = new DumpStore(root, "node-1", "containerd 1.7.24", 1L << 30, Duration.ofDays(7), clock);
+        store.open();
+        Path file = store.write(capture("00000000000000cc", "shop", "web", "api", clock.instant()), ok(clock.instant(), ""));
+        assertTrue(Files.readString(file).startsWith("# capture-id: 00000000000000cc\n# node: node-1\n# runtime: containerd 1.7.24\n"
+                + "# namespace: shop\n"), Files.readString(file));
+    }
+
+    @Test
     void failedCapturesKeepTheErrorAndTheScriptsStderr() throws IOException {
         DumpStore store = open(1L << 30, Duration.ofDays(7));
         Instant start = clock.instant();

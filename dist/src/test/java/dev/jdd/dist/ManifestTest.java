@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jdd.agent.AgentConfig;
+import dev.jdd.agent.cri.CriRuntime;
 import dev.jdd.agent.docker.AgentProcess;
 import dev.jdd.common.Flags;
 import dev.jdd.router.KubernetesAgents;
@@ -76,7 +77,7 @@ class ManifestTest {
     void environmentVariablesAreFlagsTheRolesRead() {
         AgentConfig agent = agentConfig();
         assertEquals("/var/log/jdd", agent.dumpDir().toString());
-        assertEquals("auto", env(container(agents.getSpec().getTemplate().getSpec()), "JDD_RUNTIME").getValue());
+        assertEquals("auto", agent.runtime());
         RouterConfig router = routerConfig();
         assertFalse(router.hasStaticAgents(), "the cluster install discovers agents through the API");
         assertEquals(8080, router.port());
@@ -140,9 +141,19 @@ class ManifestTest {
         Volume dumps = volumeMountedAt(pod, agent, config.dumpDir().toString());
         assertEquals("/var/log/jdd", dumps.getHostPath().getPath(), "dumps go to the node, for log shippers");
         String socket = URI.create(config.dockerHost()).getPath();
-        Volume runtimeSocket = volumeMountedAt(pod, agent, socket);
-        assertEquals("", runtimeSocket.getHostPath().getType(), "no Docker on most nodes: the pod must start without it");
-        assertEquals(socket, runtimeSocket.getHostPath().getPath());
+        Volume dockerSocket = volumeMountedAt(pod, agent, socket);
+        assertEquals("", dockerSocket.getHostPath().getType(), "no type check: most nodes have no Docker");
+        assertEquals(socket, dockerSocket.getHostPath().getPath());
+        // --runtime=auto's candidates: each CRI socket's folder is mounted at the same path (a restarted runtime
+        // makes a new socket file, which only a folder mount follows); cri-dockerd's socket sits in /var/run itself.
+        for (String candidate : CriRuntime.USUAL_ENDPOINTS) {
+            Path path = Path.of(URI.create(candidate).getPath());
+            Path folder = path.getParent();
+            boolean inOwnFolder = !folder.toString().equals("/var/run");
+            Volume v = volumeMountedAt(pod, agent, (inOwnFolder ? folder : path).toString());
+            assertEquals((inOwnFolder ? folder : path).toString(), v.getHostPath().getPath(), candidate);
+            assertEquals(inOwnFolder ? "DirectoryOrCreate" : "", v.getHostPath().getType(), candidate);
+        }
         for (PodSpec spec : List.of(pod, routers.getSpec().getTemplate().getSpec())) {
             Container c = container(spec);
             assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem());
@@ -299,11 +310,7 @@ class ManifestTest {
     }
 
     private static AgentConfig agentConfig() {
-        // Until the agent reads --runtime=auto (issue 10), the manifest's JDD_RUNTIME is checked by name alone.
-        String[] flags = java.util.Arrays.stream(flagsFrom(container(agents.getSpec().getTemplate().getSpec())))
-                .filter(flag -> !flag.equals("--runtime=auto"))
-                .toArray(String[]::new);
-        return AgentConfig.from(Flags.parse(flags, Map.of()), Map.of());
+        return AgentConfig.from(Flags.parse(flagsFrom(container(agents.getSpec().getTemplate().getSpec())), Map.of()), Map.of());
     }
 
     private static RouterConfig routerConfig() {

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link DockerRuntime} against the real engine, with kubelet-labelled pods built from local files. */
 @RequiresDocker
-class DockerRuntimeIT {
+public class DockerRuntimeIT {
     private static final URI HOST = DockerFixture.HOST;
     @RegisterExtension
     static final DockerFixture fixture = new DockerFixture();
@@ -328,7 +328,7 @@ class DockerRuntimeIT {
         assertEquals(List.of(), hostProcesses(marker), "the host still runs the command's processes");
     }
 
-    static List<String> hostProcesses(String marker) throws IOException {
+    public static List<String> hostProcesses(String marker) throws IOException {
         List<String> found = new ArrayList<>();
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {

@@ -104,6 +104,12 @@ public final class PrivateDockerd implements AutoCloseable {
         if (process == null) {
             return;
         }
+        terminate(process);
+        process = null;
+    }
+
+    /** SIGTERM, as a restart does; SIGKILL when it has not gone within a minute. Waits until it is gone. */
+    public static void terminate(Process process) {
         process.destroy();
         try {
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
@@ -113,7 +119,6 @@ public final class PrivateDockerd implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        process = null;
     }
 
     public boolean answers() {
@@ -130,7 +135,8 @@ public final class PrivateDockerd implements AutoCloseable {
         }
     }
 
-    private static String tail(Path log) {
+    /** The last lines of a daemon's log, for an error message. */
+    public static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));

@@ -325,7 +325,7 @@ public final class TestImages {
         return new String(out, StandardCharsets.UTF_8);
     }
 
-    static void deleteTree(Path root) throws IOException {
+    public static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }

@@ -1,0 +1,167 @@
+package dev.jdd.agent.cri;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jdd.agent.docker.AgentApiCaller;
+import dev.jdd.agent.docker.AgentProcess;
+import dev.jdd.agent.docker.TestPods;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent end to end on containerd's CRI: the real agent process ({@code --runtime=cri}), its HTTP API on
+ * loopback, a real containerd with kubelet-made pods whose JVM has a really hot thread, and the dump files on disk.
+ */
+@RequiresContainerd
+class CriAgentIT {
+    static final String TOKEN = "cri-token-" + TestPods.RUN;
+
+    @TempDir
+    static Path work;
+    private static PrivateContainerd containerd;
+    private static AgentProcess agent;
+    private static AgentApiCaller api;
+    private static Path dumps;
+
+    @BeforeAll
+    static void start() throws Exception {
+        containerd = RequiresContainerd.Condition.containerd();
+        dumps = work.resolve("stacks");
+        agent = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=cri", "--runtime-endpoint=" + containerd.endpoint(),
+                "--dump-dir=" + dumps, "--node=cri-node", "--interval=1s", "--threads=20", "--exec-timeout=60s"),
+                work.resolve("agent.log"));
+        api = new AgentApiCaller(agent::uri, TOKEN);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (agent != null) {
+            agent.close();
+            System.err.println("--- agent log ---\n" + agent.logText());
+        }
+    }
+
+    private Map<String, String> capture(PrivateContainerd.Pod pod, String expectedOutcome) throws Exception {
+        AgentApiCaller.Answer answer = api.capture(pod.namespace(), pod.pod(), pod.container());
+        assertEquals(202, answer.status(), answer.body().toString());
+        String id = answer.captureId();
+        Map<String, Object> listed = api.awaitFinished(pod.namespace(), pod.pod(), id, Duration.ofMinutes(2));
+        String dump = api.dump(id);
+        assertEquals(expectedOutcome, listed.get("outcome"), dump);
+        Map<String, String> header = new java.util.HashMap<>(AgentApiCaller.header(dump));
+        header.put("dump", dump);
+        assertEquals(dump, Files.readString(AgentApiCaller.dumpFile(dumps, pod.namespace(), pod.pod(), pod.container(), id)));
+        return header;
+    }
+
+    private static void assertHotThreadFirst(String dump) {
+        String first = dump.lines().filter(l -> l.startsWith("#1 ")).findFirst().orElseThrow(() -> new AssertionError(dump));
+        assertTrue(first.contains("\"hot-spinner\""), first + "\n" + dump);
+    }
+
+    @Test
+    void theHotThreadLandsFirstAndTheHeaderNamesContainerd() throws Exception {
+        PrivateContainerd.Pod pod = containerd.startReady(TestPods.App.spinner("cri-hot"));
+
+        Map<String, String> header = capture(pod, "ok");
+
+        assertHotThreadFirst(header.get("dump"));
+        assertTrue(header.get("runtime").startsWith("containerd "), header.get("runtime"));
+        assertEquals("jcmd", header.get("engine"));
+        assertEquals(pod.appId(), header.get("container-id"));
+        assertEquals("cri-node", header.get("node"));
+        String health = new String(api.get("/health", null).body().toString());
+        assertTrue(health.contains("containerd"), health);
+    }
+
+    @Test
+    void aReadOnlyRootFilesystemIsCapturedAsWell() throws Exception {
+        PrivateContainerd.Pod pod = containerd.startReady(TestPods.App.spinner("cri-ro").readOnly().withUser("1000:1000"));
+
+        Map<String, String> header = capture(pod, "ok");
+
+        assertHotThreadFirst(header.get("dump"));
+    }
+
+    @Test
+    void aShellLessJreOnlyContainerIsCapturedByTheNodeEngine() throws Exception {
+        PrivateContainerd.Pod pod = containerd.startReady(TestPods.App.spinner("cri-jre").withUser("1000:1000")
+                .withImage(containerd.jreOnlyImage()));
+
+        Map<String, String> header = capture(pod, "ok");
+
+        assertHotThreadFirst(header.get("dump"));
+        assertEquals("node", header.get("engine"));
+    }
+
+    @Test
+    void aPodNotOnTheNodeIs404AndHostileNamesAre400WithoutAFile() throws Exception {
+        AgentApiCaller.Answer missing = api.capture(TestPods.RUN, "not-here", "app");
+        assertEquals(404, missing.status(), missing.body().toString());
+        assertEquals("not-found", missing.outcome());
+        long before = files();
+        for (String[] bad : List.of(new String[] {"../etc", "p", "app"}, new String[] {TestPods.RUN, "p;rm -rf /", "app"},
+                new String[] {TestPods.RUN, "p", "app\"}"})) {
+            AgentApiCaller.Answer a = api.capture(bad[0], bad[1], bad[2]);
+            assertEquals(400, a.status(), a.body().toString());
+            assertEquals("invalid", a.outcome());
+        }
+        assertEquals(before, files());
+    }
+
+    @Test
+    void aContainerThatExitsDuringTheSampleLeavesAFileWithTheReason() throws Exception {
+        PrivateContainerd.Pod pod = containerd.startReady(TestPods.App.spinner("cri-exits"));
+        AgentApiCaller.Answer answer = api.capture(pod.namespace(), pod.pod(), pod.container());
+        assertEquals(202, answer.status(), answer.body().toString());
+        for (int i = 0; i < 200 && dev.jdd.agent.docker.DockerRuntimeIT.hostProcesses("craw.sh").isEmpty(); i++) {
+            Thread.sleep(20);
+        }
+
+        containerd.stopContainer(pod);
+
+        Map<String, Object> listed = api.awaitFinished(pod.namespace(), pod.pod(), answer.captureId(), Duration.ofMinutes(2));
+        String dump = api.dump(answer.captureId());
+        assertTrue(List.of("not-found", "error").contains(listed.get("outcome")), dump);
+        assertTrue(Files.isRegularFile(AgentApiCaller.dumpFile(dumps, pod.namespace(), pod.pod(), pod.container(), answer.captureId())));
+        assertTrue(agent.healthy());
+    }
+
+    @Test
+    void containerdRestartedBetweenTwoCapturesIsReachedAgainByTheSameAgent() throws Exception {
+        PrivateContainerd.Pod pod = containerd.startReady(TestPods.App.spinner("cri-restart"));
+        assertHotThreadFirst(capture(pod, "ok").get("dump"));
+
+        containerd.stop();
+        try {
+            AgentApiCaller.Answer down = api.capture(pod.namespace(), pod.pod(), pod.container());
+            assertTrue(down.status() >= 500 || "error".equals(down.outcome()) || "cooldown".equals(down.outcome()),
+                    down.body().toString());
+            assertTrue(agent.healthy(), "health stays up while the runtime is down");
+        } finally {
+            containerd.startProcess();
+        }
+
+        PrivateContainerd.Pod other = containerd.startReady(TestPods.App.spinner("cri-restart-2"));
+        assertHotThreadFirst(capture(other, "ok").get("dump"));
+    }
+
+    private static long files() throws IOException {
+        if (!Files.exists(dumps)) {
+            return 0;
+        }
+        try (Stream<Path> all = Files.walk(dumps)) {
+            return all.filter(Files::isRegularFile).count();
+        }
+    }
+}
