@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * HTTP/1.1 as Helidon serves it, plus a deadline for every request head: from the moment a connection opens, and
+ * HTTP/1 as Helidon serves it, plus a deadline for every request head: from the moment a connection opens, and
  * again from each answer, the client has {@code limit} to send a complete request head (request line and headers);
  * otherwise the connection is closed. Helidon's own timeouts count any byte as progress, so a client that sends one
  * header byte every few seconds (slowloris), or keeps sending a body nobody reads, would hold its connection for as
