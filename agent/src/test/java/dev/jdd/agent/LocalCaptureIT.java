@@ -56,7 +56,7 @@ class LocalCaptureIT {
             String dump = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/captures/" + id))
                     .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString()).body();
             assertEquals(Files.readString(files.get(0)), dump);
-            assertTrue(dump.startsWith("# capture-id: " + id + "\n# node: test-node\n# namespace: host\n# pod: local\n# container: "
+            assertTrue(dump.startsWith("# capture-id: " + id + "\n# node: test-node\n# runtime: local\n# namespace: host\n# pod: local\n# container: "
                     + container + "\n# container-id: " + container + "\n# alert-name: HighCpu\n# alert-value: 99\n"), dump);
             assertTrue(dump.contains("# outcome: ok\n# exit-code: 0\n"), dump);
             assertTrue(dump.contains("# jdd-capture: 1\n"), dump);
