@@ -143,9 +143,9 @@ class DispatcherTest {
             assertEquals("cannot connect to the agent (http://127.0.0.3:1)", r.targets().get(2).detail());
             assertEquals(503, r.httpStatus(), "busy and unreachable are worth a retry");
         }
-        verify(client).capture(nodeA, new CaptureRequest("ns", "two", "app", ALERT), false);
-        verify(client).capture(nodeA, new CaptureRequest("ns", "two", "sidecar", ALERT), false);
-        verify(client).capture(nodeB, new CaptureRequest("ns", "one", "app", ALERT), false);
+        verify(client).capture(nodeA, new CaptureRequest("ns", "two", "app", Dispatcher.forwarded(ALERT)), false);
+        verify(client).capture(nodeA, new CaptureRequest("ns", "two", "sidecar", Dispatcher.forwarded(ALERT)), false);
+        verify(client).capture(nodeB, new CaptureRequest("ns", "one", "app", Dispatcher.forwarded(ALERT)), false);
         verifyNoMoreInteractions(client);
     }
 
@@ -159,7 +159,7 @@ class DispatcherTest {
             assertEquals(List.of("x/app@node-a=dry-run"), lines(dry.dispatch(new ParsedWebhook(WebhookFormat.ALERTMANAGER,
                     List.of(t("x", "app", "node-a"))), true)));
         }
-        verify(client).capture(nodeA, new CaptureRequest("ns", "x", "app", ALERT), true);
+        verify(client).capture(nodeA, new CaptureRequest("ns", "x", "app", Dispatcher.forwarded(ALERT)), true);
         verifyNoMoreInteractions(client);
     }
 }
