@@ -99,7 +99,7 @@ class EndToEndIT {
             assertEquals(Files.readString(Path.of(agents.dumps(0).getFirst() + ".collapsed")), profile.body());
             HttpResponse<String> none = router.get("/captures/node-p/0000000000000000/profile");
             assertEquals(404, none.statusCode());
-            assertTrue(none.body().contains("no profile of capture"), none.body());
+            assertTrue(none.body().contains("no profile for capture"), none.body());
         }
     }
 
