@@ -28,14 +28,15 @@ class JfrProfilerIT {
         try (HotJvm jvm = HotJvm.start(List.of(), Jdks.require(feature), SplitSpinner.class, List.of(), List.of("2"))) {
             Thread.sleep(500);  // let the JIT settle a little
             long began = System.nanoTime();
-            Profile profile = JfrProfiler.onThisNode(INTERVAL).start(jvm.pid(), "it" + feature + "x" + jvm.pid(), "test: ").await();
+            String id = "it" + feature + "x" + jvm.pid();
+            Profile profile = JfrProfiler.onThisNode(INTERVAL).start(jvm.pid(), id, "test: ").await();
             Duration took = Duration.ofNanos(System.nanoTime() - began);
             assertTrue(profile.present(), profile.unavailable());
             assertEquals(feature >= 25 ? "cpu-time" : "execution", profile.sampler());
             assertTrue(took.compareTo(INTERVAL.plus(JfrProfiler.BOUND)) <= 0, "took " + took);
             long total = ProfileChecks.assertSplitSpinnerShares(new String(profile.collapsed(), StandardCharsets.UTF_8));
             assertEquals(profile.samples(), total);
-            ProfileChecks.assertNoProfileFilesIn(Path.of("/tmp"));
+            ProfileChecks.assertNoProfileFilesIn(Path.of("/tmp"), id);
         }
     }
 
@@ -43,12 +44,13 @@ class JfrProfilerIT {
     @ValueSource(strings = {"-XX:-FlightRecorder", "-XX:+DisableAttachMechanism"})
     void aJvmThatCannotBeProfiledSaysWhy(String flag) throws Exception {
         try (HotJvm jvm = HotJvm.start(List.of(), Jdks.require(17), SplitSpinner.class, List.of(flag), List.of("1"))) {
-            Profile profile = JfrProfiler.onThisNode(Duration.ofSeconds(1)).start(jvm.pid(), "off" + jvm.pid(), "test: ").await();
+            String id = "off" + jvm.pid();
+            Profile profile = JfrProfiler.onThisNode(Duration.ofSeconds(1)).start(jvm.pid(), id, "test: ").await();
             assertNull(profile.collapsed());
             String expected = flag.contains("FlightRecorder") ? "JFR disabled with -XX:-FlightRecorder"
                     : "attach disabled with -XX:+DisableAttachMechanism";
             assertEquals(expected, profile.unavailable());
-            ProfileChecks.assertNoProfileFilesIn(Path.of("/tmp"));
+            ProfileChecks.assertNoProfileFilesIn(Path.of("/tmp"), id);
         }
     }
 }

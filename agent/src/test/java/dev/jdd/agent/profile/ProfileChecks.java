@@ -50,9 +50,17 @@ public final class ProfileChecks {
      * Other {@code .jfr} files are not ours: on the local runtime this is the host's /tmp.
      */
     public static void assertNoProfileFilesIn(Path tmp) throws IOException {
+        assertNoProfileFilesIn(tmp, "");
+    }
+
+    /**
+     * No profile folder of the capture {@code captureId} in {@code tmp}: where {@code tmp} is the host's own /tmp (the
+     * local runtime), other agents' captures may be under way there, so only this capture's folder counts.
+     */
+    public static void assertNoProfileFilesIn(Path tmp, String captureId) throws IOException {
         try (Stream<Path> files = Files.list(tmp)) {
             List<String> left = files.map(p -> p.getFileName().toString())
-                    .filter(n -> n.startsWith(JfrProfiler.FOLDER_PREFIX)).toList();
+                    .filter(n -> n.startsWith(JfrProfiler.FOLDER_PREFIX + captureId)).toList();
             assertEquals(List.of(), left, "profile files left in " + tmp);
         }
     }
