@@ -1,5 +1,6 @@
 package dev.jdd.agent;
 
+import static dev.jdd.agent.docker.TestPods.App.splitSpinner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,13 +12,11 @@ import dev.jdd.agent.docker.TestImages;
 import dev.jdd.agent.docker.TestPods;
 import dev.jdd.agent.profile.ProfileChecks;
 import dev.jdd.testing.RequiresDocker;
-import dev.jdd.testing.SplitSpinner;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -29,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * a JRE with the Flight Recorder, no shell, its JVM as uid 1000 (profiled: 70/30, the hot thread first, nothing
  * left in its /tmp); a JDK with a shell, where craw.sh's jcmd dumps the threads while the agent records from the
  * node; a JRE without {@code jdk.jfr}, and a read-only container without a writable /tmp (profile
- * unavailable, saying why). The runtime only finds the container; a CRI variant needs only another runtime and its
- * pods.
+ * unavailable, saying why). The runtime only finds the container; {@code cri.CriAgentIT} does the
+ * same on containerd.
  */
 @RequiresDocker
 class ProfileDockerIT {
@@ -46,12 +45,13 @@ class ProfileDockerIT {
     @Test
     void profilesAShellLessJreOfAnotherUserAndSaysWhyWhereItCannot() throws Exception {
         String jfr = TestImages.jvm(fixture.docker(), HOST, TestImages.Spec.jreWithJfr());
-        TestPods.Pod split = fixture.pods().startReady(split("jfr-split").withImage(jfr).withUser("1000:1000"));
-        TestPods.Pod jdk = fixture.pods().startReady(split("jdk-script").withImage(TestImages.jvm(fixture.docker(), HOST,
-                new TestImages.Spec(List.of("java.base", "jdk.jcmd", "jdk.attach", "jdk.jfr"), true))));
-        TestPods.Pod noJfr = fixture.pods().startReady(split("no-jfr")
+        TestPods.Pod split = fixture.pods().startReady(splitSpinner("jfr-split").withImage(jfr).withUser("1000:1000"));
+        TestPods.Pod jdk = fixture.pods().startReady(splitSpinner("jdk-script")
+                .withImage(TestImages.jvm(fixture.docker(), HOST, TestImages.Spec.jdkWithJfr())));
+        TestPods.Pod noJfr = fixture.pods().startReady(splitSpinner("no-jfr")
                 .withImage(TestImages.jvm(fixture.docker(), HOST, TestImages.Spec.jreOnly())).withUser("1000:1000"));
-        TestPods.Pod readOnly = fixture.pods().start(split("read-only").withImage(jfr).withUser("1000:1000").readOnlyWithoutTmp());
+        TestPods.Pod readOnly = fixture.pods().start(splitSpinner("read-only").withImage(jfr).withUser("1000:1000")
+                .readOnlyWithoutTmp());
         fixture.pods().awaitLog(readOnly.appId(), "ready ", Duration.ofSeconds(120));
         long splitPid = fixture.docker().inspectContainerCmd(split.appId()).exec().getState().getPidLong();
         assertFalse(Files.exists(Path.of("/proc/" + splitPid + "/root/bin")), "no shell in the image");
@@ -90,11 +90,6 @@ class ProfileDockerIT {
             String readOnlyDump = awaitDump(client, readOnly, readOnlyId);
             assertTrue(readOnlyDump.contains("\n# profile: unavailable (read-only /tmp)\n"), readOnlyDump);
         }
-    }
-
-    private static TestPods.App split(String pod) {
-        return TestPods.App.spinner(pod).withCommand(List.of("java", "-Xmx24m", "-Xss512k", "-XX:+UseSerialGC",
-                "-Xshare:auto", "-cp", "/app", SplitSpinner.class.getName(), "2"));
     }
 
     private static String awaitDump(AgentApiCaller client, TestPods.Pod pod, String id) throws Exception {

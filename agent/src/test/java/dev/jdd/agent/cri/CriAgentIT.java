@@ -1,12 +1,17 @@
 package dev.jdd.agent.cri;
 
+import static dev.jdd.agent.docker.TestPods.App.splitSpinner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jdd.agent.docker.AgentApiCaller;
 import dev.jdd.agent.docker.AgentProcess;
+import dev.jdd.agent.docker.TestImages;
 import dev.jdd.agent.docker.TestPods;
+import dev.jdd.agent.profile.ProfileChecks;
 import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The agent end to end on containerd's CRI: the real agent process ({@code --runtime=cri}), its HTTP API on
  * loopback, a real containerd with kubelet-made pods whose JVM has a really hot thread, and the dump files on disk.
+ * With {@code --profile=cpu}, images with the Flight Recorder are profiled from the node with the same checks as on
+ * Docker ({@link ProfileChecks}).
  */
 @RequiresContainerd
 class CriAgentIT {
@@ -37,8 +44,11 @@ class CriAgentIT {
     static void start() throws Exception {
         containerd = RequiresContainerd.Condition.containerd();
         dumps = work.resolve("stacks");
+        // 5 s as in ProfileDockerIT: JFR's first start in a JVM takes 1-2 s here, and a profile of 70/30 needs the
+        // seconds after it (about 20 samples a second on this shared machine; ProfileChecks wants 20 at least).
         agent = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=cri", "--runtime-endpoint=" + containerd.endpoint(),
-                "--dump-dir=" + dumps, "--node=cri-node", "--interval=1s", "--threads=20", "--exec-timeout=60s"),
+                "--dump-dir=" + dumps, "--node=cri-node", "--interval=5s", "--threads=20", "--exec-timeout=60s",
+                "--profile=cpu"),
                 work.resolve("agent.log"));
         api = new AgentApiCaller(agent::uri, TOKEN);
     }
@@ -102,6 +112,51 @@ class CriAgentIT {
 
         assertHotThreadFirst(header.get("dump"));
         assertEquals("node", header.get("engine"));
+    }
+
+    @Test
+    void aJdkWithJfrIsProfiledWhileCrawShDumpsItsThreads() throws Exception {
+        PrivateContainerd.Pod pod = containerd.startReady(splitSpinner("cri-jfr-jdk")
+                .withImage(containerd.image(TestImages.Spec.jdkWithJfr())));
+
+        Map<String, String> header = profiled(pod);
+
+        assertEquals("jcmd", header.get("engine"));
+    }
+
+    @Test
+    void aShellLessJreOfUid1000IsProfiledWhileTheNodeEngineDumpsItsThreads() throws Exception {
+        PrivateContainerd.Pod pod = containerd.startReady(splitSpinner("cri-jfr-jre").withUser("1000:1000")
+                .withImage(containerd.image(TestImages.Spec.jreWithJfr())));
+        Path proc = Path.of("/proc/" + containerd.hostPid(pod));
+        assertFalse(Files.exists(proc.resolve("root/bin")), "no shell in the image");
+        assertTrue(Files.readAllLines(proc.resolve("status")).contains("Uid:\t1000\t1000\t1000\t1000"),
+                "the JVM runs as 1000");
+
+        Map<String, String> header = profiled(pod);
+
+        assertEquals("node", header.get("engine"));
+    }
+
+    /**
+     * Captures a {@link dev.jdd.testing.SplitSpinner} pod: the dump names its profile, the file beside it and
+     * {@code GET /v1/captures/{id}/profile} hold 70/30 with the hot thread first, and no recording folder is left in
+     * the container's /tmp as the node sees it.
+     */
+    private Map<String, String> profiled(PrivateContainerd.Pod pod) throws Exception {
+        Map<String, String> header = capture(pod, "ok");
+        String dump = header.get("dump");
+        Path file = AgentApiCaller.dumpFile(dumps, pod.namespace(), pod.pod(), pod.container(), header.get("capture-id"));
+        assertEquals(file.getFileName() + ".collapsed", header.get("profile"), dump);
+        assertEquals("cpu-time", header.get("profile-sampler"), "JDK 25's CPU-time sampler: " + dump);
+        String collapsed = Files.readString(file.resolveSibling(header.get("profile")));
+        long samples = ProfileChecks.assertSplitSpinnerShares(collapsed);
+        assertEquals(Long.toString(samples), header.get("profile-samples"), dump);
+        HttpResponse<String> served = api.text("/v1/captures/" + header.get("capture-id") + "/profile");
+        assertEquals(200, served.statusCode(), served.body());
+        assertEquals(collapsed, served.body());
+        ProfileChecks.assertNoProfileFilesIn(Path.of("/proc/" + containerd.hostPid(pod) + "/root/tmp"));
+        return header;
     }
 
     @Test

@@ -37,8 +37,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -59,6 +61,8 @@ public final class PrivateContainerd implements AutoCloseable {
     private final String jvmImage;
     private final String jreOnlyImage;
     private final String sandboxImage;
+    /** Docker tags imported into this containerd. */
+    private final Set<String> imported = new HashSet<>();
     private Process process;
     private ManagedChannel channel;
 
@@ -210,12 +214,30 @@ public final class PrivateContainerd implements AutoCloseable {
         }
     }
 
-    private void importImage(String tag) throws IOException, InterruptedException {
+    private synchronized void importImage(String tag) throws IOException, InterruptedException {
+        if (imported.contains(tag)) {
+            return;
+        }
         Path tar = dir.resolve("image.tar");
         run(List.of("docker", "-H", DockerFixture.HOST.toString(), "save", "-o", tar.toString(), tag));
         run(List.of(CTR.toString(), "-a", run.resolve("containerd.sock").toString(), "-n", "k8s.io",
                 "images", "import", "--snapshotter", "native", tar.toString()));
         Files.delete(tar);
+        imported.add(tag);
+    }
+
+    /** A JVM image with these contents as containerd names it: built with Docker ({@link TestImages}), imported once. */
+    public String image(TestImages.Spec spec) {
+        try (DockerClient client = DockerRuntime.client(DockerFixture.HOST, 2, Duration.ofMinutes(5))) {
+            String tag = TestImages.jvm(client, DockerFixture.HOST, spec);
+            importImage(tag);
+            return "docker.io/library/" + tag;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while importing an image", e);
+        }
     }
 
     private static void run(List<String> command) throws IOException, InterruptedException {

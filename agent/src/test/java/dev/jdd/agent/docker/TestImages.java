@@ -66,6 +66,11 @@ public final class TestImages {
             return new Spec(List.of("java.base", "jdk.jfr"), false);
         }
 
+        /** As {@link #JDK}, with the Flight Recorder: craw.sh's jcmd dumps the threads and JFR records a profile. */
+        public static Spec jdkWithJfr() {
+            return new Spec(List.of("java.base", "jdk.jcmd", "jdk.attach", "jdk.jfr"), true);
+        }
+
         /** A JRE with a shell (busybox) but no jcmd, jstack or attach module: craw.sh runs and finds no dump tool. */
         public static Spec jreWithShell() {
             return new Spec(List.of("java.base"), true);

@@ -53,6 +53,12 @@ public final class TestPods implements AutoCloseable {
             return new App(RUN, pod, "app", spinnerCommand(3, 1), null, false, false, false, null);
         }
 
+        /** {@code dev.jdd.testing.SplitSpinner} (one hot thread, 70/30 between two methods; two idle ones), to profile. */
+        public static App splitSpinner(String pod) {
+            return spinner(pod).withCommand(List.of("java", "-Xmx24m", "-Xss512k", "-XX:+UseSerialGC", "-Xshare:auto",
+                    "-cp", "/app", "dev.jdd.testing.SplitSpinner", "2"));
+        }
+
         public App withNamespace(String ns) {
             return new App(ns, pod, container, command, user, readOnlyRootFs, tmpfsTmp, restartOnEngineStart, image);
         }
