@@ -160,7 +160,7 @@ final class AgentHttp {
         String id = req.path().pathParameters().first("id").orElse("");
         // Only ids this agent issued reach the file system: the index maps them to paths it built itself.
         Optional<Path> file = profile ? store.profile(id) : store.file(id);
-                Optional<byte[]> unwritten = file.isEmpty() && !profile ? store.unwrittenText(id) : Optional.empty();
+        Optional<byte[]> unwritten = file.isEmpty() && !profile ? store.unwrittenText(id) : Optional.empty();
         if (unwritten.isPresent()) {
             res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
             res.send(unwritten.get());
@@ -185,7 +185,7 @@ final class AgentHttp {
             }
         } catch (NoSuchFileException e) {
             // removed by retention between lookup and open
-            json(res, Status.NOT_FOUND_404, ApiError.notFound("the dump was removed by retention"));
+            json(res, Status.NOT_FOUND_404, ApiError.notFound(removed));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

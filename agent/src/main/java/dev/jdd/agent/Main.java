@@ -8,7 +8,6 @@ import dev.jdd.common.OneLineLogging;
 import io.helidon.webserver.http.HttpRouting;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.util.Map;
 
 /** {@code java -jar jdd-agent.jar --token=... [--runtime=local] ...}: reads the flags, wires the agent, stops it on SIGTERM. */
