@@ -15,12 +15,17 @@
 # container (busybox from /bin/busybox, imported locally, no network), so the agent's start-up warm-up lists and
 # inspects a pod container as it does on a node, and the capture goes through every engine call (list, inspect,
 # archive upload, exec with its streams, exec inspect, removal; craw.sh then finds no JVM in busybox and the capture
-# ends failed). The local rows capture a JVM (bench/Idle.java) the script starts on this host. The container and
-# image are removed at the end. Without an
-# engine (or without busybox) the docker rows are skipped with the reason.
+# ends failed). The local rows capture a JVM (bench/Idle.java) the script starts on this host.
+# The auto rows are the image as shipped on a Docker node: no --runtime and no --profile flag, so --runtime=auto
+# (no CRI socket answers here, so Docker after looking for each candidate socket) and --profile=cpu; they capture a
+# second pod container that runs a JVM (bench/Idle.java on this host's JDK, mounted read-only with /usr/lib), so the
+# capture is a whole successful one: craw.sh with the JDK's jcmd, and the JFR CPU profile recorded, read and folded.
+# The containers and image are removed at the end. Without an engine (or without busybox) the docker and auto rows
+# are skipped with the reason.
 #
 #   bench/agent-footprint.sh            # builds agent/target/jdd-agent.jar first if it is missing
 #   RUNS=9 bench/agent-footprint.sh
+#   ROWS="auto" bench/agent-footprint.sh   # only some of the rows local, docker, auto (the baseline always runs)
 #
 # Needs a JDK 21+ (found under /usr/lib/jvm by its release file; no JAVA_HOME needed), curl, Linux /proc;
 # for the docker rows the docker CLI, an engine and /bin/busybox (busybox-static).
@@ -28,6 +33,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS=${RUNS:-5}
+ROWS=${ROWS:-local docker auto}
 IDLE_SECONDS=${IDLE_SECONDS:-10}
 DOCKER_SOCK=${DOCKER_SOCK:-/var/run/docker.sock}
 OUT=bench/out
@@ -126,7 +132,7 @@ cleanup() {
   [ -z "${target_pid:-}" ] || kill "$target_pid" 2>/dev/null || true
   rm -rf "$dumps" "$OUT/bb-$$"
   if [ -n "${docker_ok:-}" ]; then
-    docker rm -f "$bench_id" >/dev/null 2>&1 || true
+    docker rm -f "$bench_id" "$bench_id-jvm" >/dev/null 2>&1 || true
     docker rmi "$bench_id:1" >/dev/null 2>&1 || true
   fi
 }
@@ -147,7 +153,9 @@ elif [ ! -x /bin/busybox ]; then
 else
   # busybox with its applet links (sh, rm, ...) and a /tmp: the capture then takes the copy-and-exec path (craw.sh),
   # not the node engine that --engine=auto would use for a container without a shell.
-  mkdir -p "$OUT/bb-$$/bin" "$OUT/bb-$$/tmp"
+  mkdir -p "$OUT/bb-$$/bin" "$OUT/bb-$$/tmp" "$OUT/bb-$$/usr/lib" "$OUT/bb-$$/usr/lib64"
+  ln -s usr/lib "$OUT/bb-$$/lib"
+  ln -s usr/lib64 "$OUT/bb-$$/lib64"
   cp /bin/busybox "$OUT/bb-$$/bin/"
   for applet in $(/bin/busybox --list); do
     [ -e "$OUT/bb-$$/bin/$applet" ] || ln -s busybox "$OUT/bb-$$/bin/$applet"
@@ -157,8 +165,14 @@ else
   docker -H "unix://$DOCKER_SOCK" run -d --name "$bench_id" --network none --label "$bench_id=1" \
     --label io.kubernetes.pod.namespace=bench --label io.kubernetes.pod.name=footprint \
     --label io.kubernetes.container.name=idle "$bench_id:1" /bin/busybox sleep 3600 >/dev/null
+  # The JVM pod container of the auto rows: the same image, with this host's /usr/lib (the JDK and its C libraries)
+  # and the Idle class mounted read-only.
+  docker -H "unix://$DOCKER_SOCK" run -d --name "$bench_id-jvm" --network none --label "$bench_id=1" \
+    --label io.kubernetes.pod.namespace=bench --label io.kubernetes.pod.name=footprint-jvm \
+    --label io.kubernetes.container.name=jvm -v /usr/lib:/usr/lib:ro -v /usr/lib64:/usr/lib64:ro \
+    -v "$PWD/$OUT:/app:ro" "$bench_id:1" "$JAVA" $FLAGS -cp /app Idle 8080 >/dev/null
 fi
-echo "docker runtime: ${docker_why:-engine at $DOCKER_SOCK, one idle pod container}"
+echo "docker runtime: ${docker_why:-engine at $DOCKER_SOCK, one idle pod container and one JVM pod container}"
 echo
 
 AGENT=(-jar agent/target/jdd-agent.jar --insecure --bind=127.0.0.1 --dump-dir="$dumps" --port=PORT)
@@ -190,9 +204,16 @@ CAPTURE='{"namespace":"bench","pod":"footprint","container":"idle"}'
 rows=()
 # shellcheck disable=SC2086
 rows+=("$(CAPTURE='' run_series baseline $JAVA $FLAGS -cp "$OUT" Idle PORT)")
-while read -r row; do rows+=("$row"); done < <(CAPTURE=$CAPTURE series local --runtime=local)
-if [ -z "$docker_why" ]; then
+if [[ " $ROWS " == *" local "* ]]; then
+  while read -r row; do rows+=("$row"); done < <(CAPTURE=$CAPTURE series local --runtime=local)
+fi
+if [ -z "$docker_why" ] && [[ " $ROWS " == *" docker "* ]]; then
   while read -r row; do rows+=("$row"); done < <(CAPTURE=$CAPTURE series docker --runtime=docker --docker-host="unix://$DOCKER_SOCK")
+fi
+if [ -z "$docker_why" ] && [[ " $ROWS " == *" auto "* ]]; then
+  # As shipped: no --runtime, no --profile (--docker-host only names the engine this script uses).
+  while read -r row; do rows+=("$row"); done < <(CAPTURE='{"namespace":"bench","pod":"footprint-jvm","container":"jvm"}' \
+    series auto --docker-host="unix://$DOCKER_SOCK")
 fi
 read -r _ base_ms base_kib _ <<<"${rows[0]}"
 
@@ -206,7 +227,7 @@ for row in "${rows[@]}"; do
     "$(ratio "$ms" "$base_ms")" "$(ratio "$kib" "$base_kib")" "$(ratio "$after" "$base_kib")"
 done
 echo "(idle: ${IDLE_SECONDS}s after start; after: ${IDLE_SECONDS}s after one capture of the idle target ended)"
-[ -z "$docker_why" ] || echo "agent-docker: skipped ($docker_why)"
+[ -z "$docker_why" ] || echo "agent-docker, agent-auto: skipped ($docker_why)"
 echo
 for row in "${rows[@]:1}"; do
   read -r label ms kib after <<<"$row"

@@ -1,5 +1,6 @@
 package dev.jdd.agent;
 
+import dev.jdd.agent.cri.CriEndpoint;
 import dev.jdd.agent.cri.CriRuntime;
 import dev.jdd.agent.docker.DockerRuntime;
 import dev.jdd.agent.local.LocalRuntime;
@@ -27,7 +28,7 @@ public final class RuntimeChoice {
 
     /** The runtime {@code config} names, with the usual CRI endpoints as candidates. */
     public static ContainerRuntime open(AgentConfig config) {
-        return open(config.runtime(), config.runtimeEndpoint(), config.dockerHost(), CriRuntime.USUAL_ENDPOINTS);
+        return open(config.runtime(), config.runtimeEndpoint(), config.dockerHost(), CriEndpoint.USUAL_ENDPOINTS);
     }
 
     /**
@@ -64,6 +65,8 @@ public final class RuntimeChoice {
     private static ContainerRuntime firstAnswering(List<String> endpoints, List<String> failures) {
         for (String endpoint : endpoints) {
             try {
+                // The socket file first: without one, gRPC and Netty are never loaded (Docker nodes).
+                CriEndpoint.existingTarget(endpoint);
                 CriRuntime cri = CriRuntime.connect(endpoint, PROBE_DEADLINE);
                 LOG.info("runtime: " + cri.name() + " over CRI at " + cri.endpoint());
                 return cri;

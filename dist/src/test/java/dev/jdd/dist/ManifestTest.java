@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jdd.agent.AgentConfig;
-import dev.jdd.agent.cri.CriRuntime;
+import dev.jdd.agent.cri.CriEndpoint;
 import dev.jdd.agent.docker.AgentProcess;
 import dev.jdd.common.Flags;
 import dev.jdd.router.KubernetesAgents;
@@ -146,7 +146,7 @@ class ManifestTest {
         assertEquals(socket, dockerSocket.getHostPath().getPath());
         // --runtime=auto's candidates: each CRI socket's folder is mounted at the same path (a restarted runtime
         // makes a new socket file, which only a folder mount follows); cri-dockerd's socket sits in /var/run itself.
-        for (String candidate : CriRuntime.USUAL_ENDPOINTS) {
+        for (String candidate : CriEndpoint.USUAL_ENDPOINTS) {
             Path path = Path.of(URI.create(candidate).getPath());
             Path folder = path.getParent();
             boolean inOwnFolder = !folder.toString().equals("/var/run");

@@ -28,7 +28,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -64,13 +63,6 @@ public final class CriRuntime implements ContainerRuntime {
     static final String LABEL_NAMESPACE = "io.kubernetes.pod.namespace";
     static final String LABEL_POD = "io.kubernetes.pod.name";
     static final String LABEL_CONTAINER = "io.kubernetes.container.name";
-
-    /** The candidates {@code --runtime=auto} tries, in order (crictl's defaults, and k3s's and cri-dockerd's). */
-    public static final List<String> USUAL_ENDPOINTS = List.of(
-            "unix:///run/containerd/containerd.sock",
-            "unix:///var/run/crio/crio.sock",
-            "unix:///run/k3s/containerd/containerd.sock",
-            "unix:///var/run/cri-dockerd.sock");
 
     /** ExecSync answers carry up to 16 MiB of stdout and of stderr each (CRI caps them there). */
     private static final int MAX_MESSAGE = 40 << 20;
@@ -129,13 +121,7 @@ public final class CriRuntime implements ContainerRuntime {
      * @throws RuntimeUnavailableException naming the endpoint, when nothing answers there, or not CRI v1
      */
     public static CriRuntime connect(String endpoint, Duration deadline) {
-        String target = endpoint.startsWith("/") ? "unix://" + endpoint : endpoint;
-        if (target.startsWith("unix://")) {
-            Path socket = Path.of(target.substring("unix://".length()));
-            if (!Files.exists(socket)) {
-                throw new RuntimeUnavailableException("CRI runtime at " + target + ": no socket there");
-            }
-        }
+        String target = CriEndpoint.existingTarget(endpoint);
         ManagedChannel channel;
         try {
             channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())

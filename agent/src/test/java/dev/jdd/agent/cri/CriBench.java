@@ -32,7 +32,8 @@ import java.util.stream.Stream;
  *   <li>capture overhead beyond the sample: the dump header's end minus start (the agent's own clock) minus
  *       {@code --interval};</li>
  *   <li>webhook-to-file: from POSTing an Alertmanager webhook to the router until the dump file exists on disk,
- *       minus {@code --interval};</li>
+ *       minus {@code --interval}; also through two more agents with {@code --engine=node} (the dump taken from the
+ *       node over the attach socket instead of craw.sh and jcmd in the container);</li>
  *   <li>agent RSS idle (after {@code IDLE_SECONDS}) and after the captures.</li>
  * </ul>
  * Prints medians and the CRI/Docker ratios. Arguments: {@code [rounds]} (default 10).
@@ -61,11 +62,16 @@ public final class CriBench {
             List<String> common = List.of("--token=" + TOKEN, "--interval=" + INTERVAL.toMillis() + "ms", "--cooldown=0s",
                     "--threads=20");
             try (AgentProcess cri = agent(work, "cri", common, "--runtime=cri", "--runtime-endpoint=" + containerd.endpoint());
-                 AgentProcess dock = agent(work, "docker", common, "--runtime=docker", "--docker-host=" + DockerFixture.HOST)) {
+                 AgentProcess dock = agent(work, "docker", common, "--runtime=docker", "--docker-host=" + DockerFixture.HOST);
+                 AgentProcess criNode = agent(work, "cri-ne", common, "--runtime=cri", "--runtime-endpoint=" + containerd.endpoint(),
+                         "--engine=node");
+                 AgentProcess dockNode = agent(work, "docker-ne", common, "--runtime=docker", "--docker-host=" + DockerFixture.HOST,
+                         "--engine=node")) {
                 Thread.sleep(IDLE_SECONDS * 1000L);
                 long criIdle = cri.rss();
                 long dockerIdle = dock.rss();
-                Router router = router(work, cri, dock);
+                Router router = router(work, Map.of("cri-node", cri, "docker-node", dock, "cri-ne-node", criNode,
+                        "docker-ne-node", dockNode));
                 try {
                     int routerPort = router.port();
                     awaitRouter(routerPort);
@@ -73,6 +79,8 @@ public final class CriBench {
                     long[] dockerOverhead = new long[rounds];
                     long[] criHook = new long[rounds];
                     long[] dockerHook = new long[rounds];
+                    long[] criNodeHook = new long[rounds];
+                    long[] dockerNodeHook = new long[rounds];
                     for (int i = 0; i < rounds; i++) {
                         criOverhead[i] = overhead(cri, work.resolve("cri"), criPod.namespace(), criPod.pod(), criPod.container());
                         dockerOverhead[i] = overhead(dock, work.resolve("docker"), dockerPod.namespace(), dockerPod.pod(),
@@ -81,6 +89,10 @@ public final class CriBench {
                                 criPod.container());
                         dockerHook[i] = webhookToFile(routerPort, work.resolve("docker"), "docker-node", dockerPod.namespace(),
                                 dockerPod.pod(), dockerPod.container());
+                        criNodeHook[i] = webhookToFile(routerPort, work.resolve("cri-ne"), "cri-ne-node", criPod.namespace(),
+                                criPod.pod(), criPod.container());
+                        dockerNodeHook[i] = webhookToFile(routerPort, work.resolve("docker-ne"), "docker-ne-node",
+                                dockerPod.namespace(), dockerPod.pod(), dockerPod.container());
                     }
                     long criAfter = cri.rss();
                     long dockerAfter = dock.rss();
@@ -94,6 +106,10 @@ public final class CriBench {
                             co, dov, co / dov);
                     System.out.printf("webhook-to-file beyond the interval, p50: CRI %.0f ms, Docker %.0f ms, ratio %.2f (goal <= 300 ms)%n",
                             ch, dh, ch / dh);
+                    double cnh = median(criNodeHook);
+                    double dnh = median(dockerNodeHook);
+                    System.out.printf("webhook-to-file beyond the interval with --engine=node, p50: CRI %.0f ms, Docker %.0f ms;"
+                            + " ratio to craw.sh: CRI %.2f, Docker %.2f (goal <= 300 ms)%n", cnh, dnh, cnh / ch, dnh / dh);
                     System.out.printf("agent RSS idle: CRI %.1f MiB, Docker %.1f MiB, ratio %.2f%n", mib(criIdle), mib(dockerIdle),
                             (double) criIdle / dockerIdle);
                     System.out.printf("agent RSS after %d captures: CRI %.1f MiB, Docker %.1f MiB, ratio %.2f%n", 2 * rounds,
@@ -102,6 +118,8 @@ public final class CriBench {
                     System.out.println("all Docker overheads (ms): " + Arrays.toString(dockerOverhead));
                     System.out.println("all CRI webhook-to-file (ms): " + Arrays.toString(criHook));
                     System.out.println("all Docker webhook-to-file (ms): " + Arrays.toString(dockerHook));
+                    System.out.println("all CRI webhook-to-file with --engine=node (ms): " + Arrays.toString(criNodeHook));
+                    System.out.println("all Docker webhook-to-file with --engine=node (ms): " + Arrays.toString(dockerNodeHook));
                 } finally {
                     router.process().destroy();
                 }
@@ -122,7 +140,8 @@ public final class CriBench {
         return AgentProcess.start(flags, work.resolve(name + ".log"));
     }
 
-    private static Router router(Path work, AgentProcess cri, AgentProcess docker) throws IOException {
+    /** One router with {@code agents} (node name to agent) as its static agents. */
+    private static Router router(Path work, Map<String, AgentProcess> agents) throws IOException {
         int routerPort;
         try (ServerSocket s = new ServerSocket(0)) {
             routerPort = s.getLocalPort();
@@ -131,7 +150,7 @@ public final class CriBench {
         List<String> cmd = new ArrayList<>(List.of(Jdks.current().resolve("bin/java").toString()));
         cmd.addAll(AgentProcess.JVM_FLAGS);
         cmd.addAll(List.of("-jar", jar.toString(), "--bind=127.0.0.1", "--port=" + routerPort, "--token=" + TOKEN,
-                "--agents=cri-node=" + base(cri) + ",docker-node=" + base(docker)));
+                "--agents=" + String.join(",", agents.entrySet().stream().map(a -> a.getKey() + "=" + base(a.getValue())).toList())));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("router.log").toFile()));
         pb.environment().keySet().removeIf(k -> k.startsWith("JDD_"));
