@@ -219,6 +219,7 @@ final class CaptureRunner {
         if (exec.timedOut()) {
             String why = what + " did not finish within --exec-timeout=" + execTimeout.toMillis() + "ms and "
                     + (exec.endFailure() == null ? "was ended"
+                    : gone(capture) ? "its container is gone, and it with it"
                     : "could not be ended: " + exec.endFailure() + "; it may still run in the target");
             LOG.warning(log + why);
             return new CaptureResult(CaptureResult.TIMED_OUT, target.id(), dumpTool, null, clock.instant(), exec.stdout(),

@@ -145,6 +145,19 @@ class CaptureRunnerCleanupTest {
     }
 
     @Test
+    void aTimedOutScriptWhoseContainerWentAwayIsNotSaidToRunOn() throws Exception {
+        copies();
+        when(runtime.find("shop", "web", "api")).thenReturn(Optional.of(TARGET), Optional.empty());
+        when(runtime.exec(eq(TARGET), any(), isNull(), any()))
+                .thenReturn(new ExecResult(-1, new byte[0], new byte[0], true, "container web-api is gone or not running"));
+
+        CaptureResult r = run("script");
+
+        assertEquals(CaptureResult.TIMED_OUT, r.outcome());
+        assertEquals("craw.sh did not finish within --exec-timeout=9000ms and its container is gone, and it with it", r.error());
+    }
+
+    @Test
     void aFolderThatCouldNotBeRemovedIsRemovedOnALaterTry() throws Exception {
         when(runtime.copy(eq(TARGET), anyMap())).thenReturn(FOLDER);
         when(runtime.exec(eq(TARGET), any(), isNull(), any())).thenReturn(new ExecResult(0, OK, new byte[0], false));
