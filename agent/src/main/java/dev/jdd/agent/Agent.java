@@ -1,5 +1,6 @@
 package dev.jdd.agent;
 
+import dev.jdd.agent.node.NodeCapture;
 import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.common.HttpLimits;
 import io.helidon.webserver.WebServer;
@@ -22,15 +23,17 @@ public final class Agent implements AutoCloseable {
     private final CaptureScheduler scheduler;
     private final WebServer server;
     private final RetentionTimer retention;
+    private final LeftoverFolders leftovers;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Agent(AgentConfig config, ContainerRuntime runtime, CaptureScheduler scheduler, WebServer server,
-                  RetentionTimer retention) {
+                  RetentionTimer retention, LeftoverFolders leftovers) {
         this.config = config;
         this.runtime = runtime;
         this.scheduler = scheduler;
         this.server = server;
         this.retention = retention;
+        this.leftovers = leftovers;
     }
 
     /** Starts an agent with the craw.sh on the classpath. The agent owns {@code runtime} and closes it. */
@@ -48,7 +51,8 @@ public final class Agent implements AutoCloseable {
             throw new IOException("dump folder " + config.dumpDir().toAbsolutePath() + " is not usable: " + e, e);
         }
         AgentMetrics metrics = new AgentMetrics();
-        CaptureRunner runner = new CaptureRunner(runtime, script, config, clock);
+        LeftoverFolders leftovers = new LeftoverFolders(runtime);
+        CaptureRunner runner = new CaptureRunner(runtime, script, config, clock, NodeCapture.onThisNode(), leftovers);
         CaptureScheduler scheduler = new CaptureScheduler(config, runtime, runner, store, metrics, clock);
         WebServer server = HttpLimits.apply(WebServer.builder(), 2 * AgentConfig.MAX_BODY_BYTES)
                 .host(config.bind())
@@ -61,13 +65,14 @@ public final class Agent implements AutoCloseable {
         if (!server.isRunning()) {
             // Helidon logs why and returns a stopped server instead of throwing.
             scheduler.shutdown(java.time.Duration.ZERO);
+            leftovers.close();
             throw new IOException("cannot listen on " + config.bind() + ":" + config.port()
                     + " (port in use, or not an address of this host)");
         }
         LOG.info("node=" + config.node() + " agent ready on " + config.bind() + ":" + server.port() + ", runtime "
                 + runtime.name() + ", " + config.slots() + " slots, queue " + config.queue() + ", dumps in "
                 + config.dumpDir().toAbsolutePath());
-        return new Agent(config, runtime, scheduler, server, new RetentionTimer(store, RetentionTimer.PERIOD));
+        return new Agent(config, runtime, scheduler, server, new RetentionTimer(store, RetentionTimer.PERIOD), leftovers);
     }
 
     /** craw.sh as the build put it on the classpath (from {@code scripts/craw.sh}). */
@@ -95,6 +100,7 @@ public final class Agent implements AutoCloseable {
         }
         scheduler.shutdown(config.shutdownGrace());
         retention.close();
+        leftovers.close();
         server.stop();
         runtime.close();
         LOG.info("node=" + config.node() + " agent stopped");

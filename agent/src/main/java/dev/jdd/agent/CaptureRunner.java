@@ -53,12 +53,20 @@ final class CaptureRunner {
     private final NodeEngine nodeEngine;
     /** Null with {@code --profile=off}. */
     private final JfrProfiler profiler;
+    private final LeftoverFolders leftovers;
 
     CaptureRunner(ContainerRuntime runtime, byte[] script, AgentConfig config, Clock clock) {
         this(runtime, script, config, clock, NodeCapture.onThisNode());
     }
 
     CaptureRunner(ContainerRuntime runtime, byte[] script, AgentConfig config, Clock clock, NodeEngine nodeEngine) {
+        this(runtime, script, config, clock, nodeEngine, new LeftoverFolders(runtime));
+    }
+
+    /** @param leftovers where folders that could not be removed from a target go, to be removed later */
+    CaptureRunner(ContainerRuntime runtime, byte[] script, AgentConfig config, Clock clock, NodeEngine nodeEngine,
+                  LeftoverFolders leftovers) {
+        this.leftovers = leftovers;
         this.profiler = config.profile().equals("cpu") ? JfrProfiler.onThisNode(config.interval()) : null;
         this.engine = config.engine();
         this.nodeEngine = nodeEngine;
@@ -142,7 +150,9 @@ final class CaptureRunner {
             if (folder != null) {
                 // Removal must work even when shutdown interrupted us: clear the flag for it, then restore it.
                 boolean interrupted = Thread.interrupted();
-                runtime.removeFolder(target, folder);
+                if (!runtime.removeFolder(target, folder)) {
+                    leftovers.add(capture, target, folder, log);
+                }
                 if (interrupted) {
                     Thread.currentThread().interrupt();
                 }
@@ -207,9 +217,13 @@ final class CaptureRunner {
         Matcher m = DUMP_TOOL.matcher(stdout);
         String dumpTool = m.find() ? m.group(1) : what.equals(SCRIPT) ? null : NodeCapture.ENGINE;
         if (exec.timedOut()) {
-            LOG.warning(log + what + " timed out after " + execTimeout.toMillis() + " ms and was ended");
+            String why = what + " did not finish within --exec-timeout=" + execTimeout.toMillis() + "ms and "
+                    + (exec.endFailure() == null ? "was ended"
+                    : gone(capture) ? "its container is gone, and it with it"
+                    : "could not be ended: " + exec.endFailure() + "; it may still run in the target");
+            LOG.warning(log + why);
             return new CaptureResult(CaptureResult.TIMED_OUT, target.id(), dumpTool, null, clock.instant(), exec.stdout(),
-                    exec.stderr(), what + " did not finish within --exec-timeout=" + execTimeout.toMillis() + "ms and was ended");
+                    exec.stderr(), why);
         }
         if (what.equals(SCRIPT) && exec.exitCode() == SCRIPT_OUT_OF_TIME) {
             String why = what + " gave up at its time limit of " + scriptLimitSeconds(execTimeout, interval) + " s (-t, from --exec-timeout="

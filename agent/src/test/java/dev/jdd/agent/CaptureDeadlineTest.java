@@ -56,8 +56,8 @@ class CaptureDeadlineTest {
         }
 
         @Override
-        public void removeFolder(Target target, String folder) {
-            fake.removeFolder(target, folder);
+        public boolean removeFolder(Target target, String folder) {
+            return fake.removeFolder(target, folder);
         }
 
         @Override

@@ -11,7 +11,9 @@ import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.ArgumentMatchers.isNull;
 import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.inOrder;
+import static org.mockito.Mockito.lenient;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
@@ -63,6 +65,7 @@ class CaptureRunnerCleanupTest {
 
     private void copies() {
         when(runtime.copy(eq(TARGET), anyMap())).thenReturn(FOLDER);
+        lenient().when(runtime.removeFolder(TARGET, FOLDER)).thenReturn(true);
     }
 
     @Test
@@ -97,7 +100,7 @@ class CaptureRunnerCleanupTest {
         AtomicBoolean interruptedDuringRemove = new AtomicBoolean(true);
         doAnswer(call -> {
             interruptedDuringRemove.set(Thread.currentThread().isInterrupted());
-            return null;
+            return true;
         }).when(runtime).removeFolder(TARGET, FOLDER);
 
         assertEquals(CaptureResult.INTERRUPTED, run("script").outcome());
@@ -115,6 +118,61 @@ class CaptureRunnerCleanupTest {
         assertEquals(CaptureResult.TIMED_OUT, run("script").outcome());
 
         verify(runtime).removeFolder(TARGET, FOLDER);
+    }
+
+    @Test
+    void aTimedOutScriptThatWasEndedSaysSo() throws Exception {
+        copies();
+        when(runtime.exec(eq(TARGET), any(), isNull(), any())).thenReturn(new ExecResult(-1, new byte[0], new byte[0], true, null));
+
+        CaptureResult r = run("script");
+
+        assertEquals(CaptureResult.TIMED_OUT, r.outcome());
+        assertEquals("craw.sh did not finish within --exec-timeout=9000ms and was ended", r.error());
+    }
+
+    @Test
+    void aTimedOutScriptThatCouldNotBeEndedSaysWhyAndThatItMayStillRun() throws Exception {
+        copies();
+        when(runtime.exec(eq(TARGET), any(), isNull(), any()))
+                .thenReturn(new ExecResult(-1, new byte[0], new byte[0], true, "dockerd did not answer within 15 s"));
+
+        CaptureResult r = run("script");
+
+        assertEquals(CaptureResult.TIMED_OUT, r.outcome());
+        assertEquals("craw.sh did not finish within --exec-timeout=9000ms and could not be ended: dockerd did not answer"
+                + " within 15 s; it may still run in the target", r.error());
+    }
+
+    @Test
+    void aTimedOutScriptWhoseContainerWentAwayIsNotSaidToRunOn() throws Exception {
+        copies();
+        when(runtime.find("shop", "web", "api")).thenReturn(Optional.of(TARGET), Optional.empty());
+        when(runtime.exec(eq(TARGET), any(), isNull(), any()))
+                .thenReturn(new ExecResult(-1, new byte[0], new byte[0], true, "container web-api is gone or not running"));
+
+        CaptureResult r = run("script");
+
+        assertEquals(CaptureResult.TIMED_OUT, r.outcome());
+        assertEquals("craw.sh did not finish within --exec-timeout=9000ms and its container is gone, and it with it", r.error());
+    }
+
+    @Test
+    void aFolderThatCouldNotBeRemovedIsRemovedOnALaterTry() throws Exception {
+        when(runtime.copy(eq(TARGET), anyMap())).thenReturn(FOLDER);
+        when(runtime.exec(eq(TARGET), any(), isNull(), any())).thenReturn(new ExecResult(0, OK, new byte[0], false));
+        when(runtime.removeFolder(TARGET, FOLDER)).thenReturn(false, true);
+        try (LeftoverFolders leftovers = new LeftoverFolders(runtime, Duration.ofHours(1), 3)) {
+            CaptureResult r = new CaptureRunner(runtime, "echo craw\n".getBytes(StandardCharsets.UTF_8), config.withEngine("script"),
+                    Clock.systemUTC(), nodeEngine, leftovers)
+                    .run(new Capture("0123456789abcdef", "shop", "web", "api", null, null, Instant.now()));
+
+            assertEquals(CaptureResult.OK, r.outcome(), "a folder left behind does not fail the capture");
+            assertEquals(1, leftovers.size());
+            leftovers.retry();
+            assertEquals(0, leftovers.size());
+        }
+        verify(runtime, times(2)).removeFolder(TARGET, FOLDER);
     }
 
     @Test

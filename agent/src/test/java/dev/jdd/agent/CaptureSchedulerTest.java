@@ -259,6 +259,7 @@ class CaptureSchedulerTest {
         doAnswer(call -> Optional.of(new Target(call.getArgument(2), call.getArgument(2), 1))).when(failing).find(any(), any(), any());
         doAnswer(call -> "/tmp/.jdd-" + call.getArgument(0, Target.class).id()).when(failing).copy(any(), anyMap());
         doThrow(new CopyRefusedException("read-only", null)).when(failing).copy(named("refused"), anyMap());
+        doReturn(true).when(failing).removeFolder(any(), any());
         doReturn(new ExecResult(0, "# engine: jcmd\n".getBytes(StandardCharsets.UTF_8), new byte[0], false))
                 .when(failing).exec(any(), any(), any(), any());
         doThrow(new RuntimeUnavailableException("dockerd went away")).when(failing).exec(named("unavailable"), any(), any(), any());

@@ -97,8 +97,9 @@ final class FakeRuntime implements ContainerRuntime {
     }
 
     @Override
-    public void removeFolder(Target target, String folder) {
+    public boolean removeFolder(Target target, String folder) {
         removed.add(folder);
+        return true;
     }
 
     @Override

@@ -209,7 +209,8 @@ public final class CriRuntime implements ContainerRuntime {
 
     /** Nothing is ever copied (see {@link #copy}), so there is nothing to remove. */
     @Override
-    public void removeFolder(Target target, String folder) {
+    public boolean removeFolder(Target target, String folder) {
+        return true;
     }
 
     /**
@@ -249,10 +250,10 @@ public final class CriRuntime implements ContainerRuntime {
         try {
             response = answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            sessions.end(token, target);
+            String endFailure = sessions.end(token, target);
             answer.cancel(true);
-            return new ExecResult(-1, new byte[0], ("jdd: ended after " + timeout.toMillis() + " ms\n")
-                    .getBytes(StandardCharsets.UTF_8), true);
+            return new ExecResult(-1, new byte[0], ("jdd: " + (endFailure == null ? "ended" : "could not end it") + " after "
+                    + timeout.toMillis() + " ms\n").getBytes(StandardCharsets.UTF_8), true, endFailure);
         } catch (InterruptedException e) {
             sessions.end(token, target);
             answer.cancel(true);

@@ -34,8 +34,10 @@ final class ExecSessions {
     /**
      * Ends every process of the sessions that carry {@code token}; runs to the end even when the calling thread is
      * interrupted (the flag is kept).
+     *
+     * @return null when none is left (or the exec had ended already), else why they could not be ended
      */
-    void end(String token, Target target) {
+    String end(String token, Target target) {
         String what = target.name();
         boolean interrupted = Thread.interrupted();
         try {
@@ -47,7 +49,10 @@ final class ExecSessions {
                 endTokenProcesses(token, what);
             }
             if (sessions.isEmpty()) {
-                return;
+                if (target.hostPid() > 0 && !Files.isDirectory(pid(target.hostPid()))) {
+                    return "its processes are not visible in " + proc + " (the agent needs the node's PID namespace: hostPID)";
+                }
+                return null;
             }
             List<ProcessHandle> left = signal(sessions, false);
             long graceEnd = System.nanoTime() + GRACE.toNanos();
@@ -63,9 +68,10 @@ final class ExecSessions {
             if (!left.isEmpty()) {
                 List<Long> pids = left.stream().map(ProcessHandle::pid).toList();
                 LOG.severe(() -> "processes " + pids + " of an exec in " + what + " survived KILL");
-            } else {
-                LOG.info(() -> "ended the processes of an exec in " + what + " (sessions " + sessions + ")");
+                return "processes " + pids + " survived KILL";
             }
+            LOG.info(() -> "ended the processes of an exec in " + what + " (sessions " + sessions + ")");
+            return null;
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();

@@ -52,6 +52,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -96,6 +97,11 @@ public final class DockerRuntime implements ContainerRuntime {
     /** Short calls (list, inspect, create, copy) get an answer in this time, so admission never hangs on a stuck dockerd. */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration HOUSEKEEPING_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long cleanup (ending an exec's processes, removing a folder) may take before it counts as failed: a stalled
+     * dockerd may leave a request unanswered for good. Then the work is interrupted, which closes its connection.
+     */
+    private static final Duration HOUSEKEEPING_BOUND = Duration.ofSeconds(15);
     /** Connections kept per pool; the pools open them only as calls need them ({@code --slots} is at most 1,000). */
     private static final int SHORT_CALL_CONNECTIONS = 64;
     private static final int STREAM_CONNECTIONS = 2_048;
@@ -414,27 +420,34 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     @Override
-    public void removeFolder(Target target, String folder) {
+    public boolean removeFolder(Target target, String folder) {
         if (!FOLDER.matcher(folder).matches() || !copied.remove(target.id() + folder)) {
             LOG.warning(() -> "not removing " + folder + " from " + target.name() + ": this runtime did not copy it");
-            return;
+            return true;
         }
         // Also when the caller is interrupted (the agent stopping): the folder must not stay behind.
-        housekeeping(with -> {
+        String failure = housekeeping(with -> {
             ExecResult r = run(with, target, "0", List.of("rm", "-rf", "--", folder), null, HOUSEKEEPING_TIMEOUT);
             if (r.exitCode() != 0) {
-                LOG.warning(() -> "removing " + folder + " from " + target.name() + " failed (exit " + r.exitCode() + "): "
+                throw new RuntimeUnavailableException("rm exited " + r.exitCode() + (r.timedOut() ? " (timed out)" : "") + ": "
                         + new String(r.stderr(), StandardCharsets.UTF_8).strip());
             }
         }, "removing " + folder + " from " + target.name());
+        if (failure != null) {
+            copied.add(target.id() + folder); // so that a later call may remove it
+            return false;
+        }
+        return true;
     }
 
     /**
      * Runs cleanup on a thread of its own and waits for it whatever the caller's interrupt status: an interrupted
      * thread would have its socket closed under it by the JDK. The caller's interrupt flag is kept. After
-     * {@link #close} the work runs here, on clients of its own, so that the last captures still clean up.
+     * {@link #close} the work runs here, on clients of its own, so that the last captures still clean up. Returns null
+     * when the work succeeded, else why it failed (logged); work that takes longer than {@link #HOUSEKEEPING_BOUND}
+     * is interrupted and has failed.
      */
-    private void housekeeping(Housekeeping work, String what) {
+    private String housekeeping(Housekeeping work, String what) {
         boolean interrupted = Thread.interrupted();
         Future<Void> done;
         try {
@@ -452,22 +465,30 @@ public final class DockerRuntime implements ContainerRuntime {
             inline.run(); // the interrupt flag is cleared above
             done = inline;
         }
+        String failure = null;
+        long end = System.nanoTime() + HOUSEKEEPING_BOUND.toNanos();
         while (true) {
             try {
-                done.get();
+                done.get(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
+            } catch (TimeoutException e) {
+                done.cancel(true);
+                failure = "dockerd did not answer within " + HOUSEKEEPING_BOUND.toSeconds() + " s";
+                LOG.warning(what + " failed: " + failure);
+                break;
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
-                // The container or dockerd went away: then what ran in it is gone with it.
-                LOG.warning(() -> what + " failed: " + cause.getMessage());
+                failure = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+                LOG.warning(what + " failed: " + failure);
                 break;
             }
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+        return failure;
     }
 
     @Override
@@ -536,8 +557,8 @@ public final class DockerRuntime implements ContainerRuntime {
             throw lost(with, target, e);
         }
         if (!finished) {
-            endSession(target, output);
-            return new ExecResult(-1, output.stdout(), output.stderr(), true);
+            String endFailure = endSession(target, output);
+            return new ExecResult(-1, output.stdout(), output.stderr(), true, endFailure);
         }
         output.closeQuietly();
 
@@ -568,15 +589,14 @@ public final class DockerRuntime implements ContainerRuntime {
 
     /**
      * Ends every process of the exec's session inside the container: TERM, up to {@link #GRACE} for them to go,
-     * then KILL, and checks that none is left.
+     * then KILL, and checks that none is left. Returns null when none is left, else why not.
      */
-    private void endSession(Target target, Output output) {
-        housekeeping(with -> {
+    private String endSession(Target target, Output output) {
+        return housekeeping(with -> {
             try {
                 long session = output.awaitPid(Duration.ofSeconds(5));
                 if (session <= 0) {
-                    LOG.warning(() -> "exec in " + target.name() + " never reported its PID; cannot end its processes");
-                    return;
+                    throw new RuntimeUnavailableException("the exec never reported its PID, so its processes cannot be found");
                 }
                 List<String> left = signalSession(with, target, session, "TERM");
                 long graceEnd = System.nanoTime() + GRACE.toNanos();
@@ -590,8 +610,7 @@ public final class DockerRuntime implements ContainerRuntime {
                     left = signalSession(with, target, session, "0");
                 }
                 if (!left.isEmpty()) {
-                    List<String> survivors = left;
-                    LOG.severe(() -> "processes " + survivors + " of an exec in " + target.name() + " survived KILL");
+                    throw new RuntimeUnavailableException("processes " + left + " survived KILL");
                 }
             } finally {
                 output.closeQuietly();

@@ -11,9 +11,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -212,13 +214,11 @@ public final class LocalRuntime implements ContainerRuntime {
             feeder.interrupt();
             throw e;
         }
-        if (!done) {
-            ProcessTree.end(process, TERM_GRACE);
-        }
+        String endFailure = done ? null : ProcessTree.end(process, TERM_GRACE);
         // The tree is gone, so the pipes close and the readers finish; bounded anyway.
         out.join(Duration.ofSeconds(5));
         err.join(Duration.ofSeconds(5));
-        return new ExecResult(done ? process.exitValue() : -1, out.bytes(), err.bytes(), !done);
+        return new ExecResult(done ? process.exitValue() : -1, out.bytes(), err.bytes(), !done, endFailure);
     }
 
     private static void feed(OutputStream stdin, byte[] bytes) {
@@ -237,13 +237,13 @@ public final class LocalRuntime implements ContainerRuntime {
     }
 
     @Override
-    public void removeFolder(Target target, String folder) {
+    public boolean removeFolder(Target target, String folder) {
         Path path = Path.of(folder);
         if (!path.startsWith(tempBase) || !path.getFileName().toString().startsWith("jdd-")) {
             LOG.warning("not removing " + folder + ": not a folder this runtime made");
-            return;
+            return true;
         }
-        deleteTree(path, target.name());
+        return deleteTree(path, target.name());
     }
 
     /**
@@ -275,13 +275,18 @@ public final class LocalRuntime implements ContainerRuntime {
         return removed;
     }
 
-    private static void deleteTree(Path path, String what) {
+    /** Whether nothing of {@code path} is left. */
+    private static boolean deleteTree(Path path, String what) {
         try (Stream<Path> walk = Files.walk(path)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
-        } catch (IOException e) {
+            return true;
+        } catch (NoSuchFileException e) {
+            return true;
+        } catch (IOException | UncheckedIOException e) {
             LOG.warning("cannot remove " + path + " (" + what + "): " + e);
+            return false;
         }
     }
 

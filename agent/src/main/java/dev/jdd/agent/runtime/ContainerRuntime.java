@@ -51,8 +51,15 @@ public interface ContainerRuntime extends AutoCloseable {
      */
     ExecResult exec(Target target, List<String> command, byte[] stdin, Duration timeout) throws InterruptedException;
 
-    /** Removes a folder that {@link #copy} made. Best effort: failures are logged, never thrown. */
-    void removeFolder(Target target, String folder);
+    /**
+     * Removes a folder that {@link #copy} made; never throws (failures are logged). Also when the calling thread is
+     * interrupted.
+     *
+     * @return false when the runtime could not remove it (it stalls, fails, or the removal failed in the target): the
+     *         folder may still be there and a later call may remove it; true when it is gone, or is not one that this
+     *         runtime made (refused, logged)
+     */
+    boolean removeFolder(Target target, String folder);
 
     /**
      * The process craw.sh must be told to capture ({@code -p}), or empty when the script finds the JVM itself (in a

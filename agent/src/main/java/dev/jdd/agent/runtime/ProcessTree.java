@@ -13,9 +13,11 @@ public final class ProcessTree {
      * The descendants are listed while the process still lives (after it dies they are re-parented and no longer
      * findable). The process first gets SIGTERM and up to {@code grace} to end its own children and remove its
      * temporary files (craw.sh traps it); then whatever is left of the tree is killed. Waits up to 5 s for the
-     * process to be gone; the caller's interrupt flag is kept.
+     * process to be gone and 2 s more for the rest of the tree; the caller's interrupt flag is kept.
+     *
+     * @return null when the whole tree is gone, else why not (for the capture's outcome)
      */
-    public static void end(Process process, Duration grace) {
+    public static String end(Process process, Duration grace) {
         List<ProcessHandle> tree = process.descendants().toList();
         boolean interrupted = Thread.interrupted();
         if (!grace.isZero()) {
@@ -32,13 +34,25 @@ public final class ProcessTree {
             child.destroyForcibly();
             below.forEach(ProcessHandle::destroyForcibly);
         }
+        List<Long> left = List.of();
         try {
             process.waitFor(5, TimeUnit.SECONDS);
+            left = alive(process, tree);
+            for (int i = 0; i < 20 && !left.isEmpty(); i++) {
+                Thread.sleep(100);
+                left = alive(process, tree);
+            }
         } catch (InterruptedException e) {
             interrupted = true;
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+        return left.isEmpty() ? null : "processes " + left + " still run after SIGKILL";
+    }
+
+    private static List<Long> alive(Process process, List<ProcessHandle> tree) {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(process.toHandle()), tree.stream())
+                .filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList();
     }
 }

@@ -2,6 +2,7 @@ package dev.jdd.agent.cri;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -104,6 +105,7 @@ class CriRuntimeIT {
         long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
 
         assertTrue(r.timedOut());
+        assertNull(r.endFailure(), "every process of it was ended");
         assertEquals(-1, r.exitCode());
         assertTrue(seconds < 15, "took " + seconds + " s");
         assertEquals(List.of(), DockerRuntimeIT.hostProcesses("sleep 515"), "the host still runs the command's processes");

@@ -2,6 +2,7 @@ package dev.jdd.agent.docker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -99,8 +100,8 @@ public class DockerRuntimeIT {
         assertTrue(err.startsWith("err\n"), err);
         assertTrue(err.contains("drwxr-xr-x") && err.contains("-rwxr-xr-x"), err);
 
-        fixture.runtime().removeFolder(target, folder);
-        fixture.runtime().removeFolder(target, second);
+        assertTrue(fixture.runtime().removeFolder(target, folder), "removed");
+        assertTrue(fixture.runtime().removeFolder(target, second), "removed");
         ExecResult gone = fixture.runtime().exec(target, List.of("ls", "-a", "/tmp"), null, Duration.ofSeconds(30));
         assertFalse(text(gone.stdout()).contains(".jdd-"), text(gone.stdout()));
     }
@@ -236,6 +237,7 @@ public class DockerRuntimeIT {
         long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
 
         assertTrue(r.timedOut());
+        assertNull(r.endFailure(), "every process of it was ended");
         assertEquals(-1, r.exitCode());
         assertEquals("started\n", text(r.stdout()));
         assertTrue(seconds < 30, "took " + seconds + " s");

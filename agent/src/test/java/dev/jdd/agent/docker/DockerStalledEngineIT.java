@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The engine stalls mid-capture (a private dockerd SIGSTOPped, so it neither answers nor closes its socket): the
  * capture still ends within --exec-timeout + 5 s with an outcome that says so, its slot is free, and admission for
- * another pod answers 503 error within its short bound instead of waiting on the engine. The shared engine is
- * never stopped.
+ * another pod answers 503 error within its short bound instead of waiting on the engine. The outcome does not
+ * claim the script was ended. The copied folder, which the capture could not remove while the engine stalled, is
+ * removed by the retry list once the engine answers again. The shared engine is never stopped.
  */
 @RequiresDocker
 class DockerStalledEngineIT {
@@ -59,22 +60,36 @@ class DockerStalledEngineIT {
                 String dump = api.dump(answer.captureId());
                 Map<String, String> header = AgentApiCaller.header(dump);
                 assertTrue(List.of("timed-out", "error").contains(header.get("outcome")), dump);
+                // The engine never ended the script, so the outcome must not claim it did.
+                assertTrue(header.get("error").contains("may still run in the target"), dump);
+                assertTrue(!header.get("error").contains("was ended"), dump);
                 assertTrue(ended.compareTo(EXEC_TIMEOUT.plusSeconds(5 + 3)) < 0, "the capture ended only after " + ended);
                 String metrics = api.get("/metrics", null).body().toString();
                 System.out.println("stalled engine: " + listed.get("outcome") + " after " + ended + ": " + header.get("error")
                         + "; admission answered in " + admissionTook);
                 assertTrue(agent.healthy());
                 assertTrue(metrics.contains("jdd_agent_slots_in_use 0"), "the slot is free: " + metrics);
+                // Still stalled: the capture's own removal of the copied folder times out and hands it to the retry list.
+                awaitLog(agent, "could not remove ", Duration.ofSeconds(60));
             } finally {
                 signal(engine.pid(), "CONT");
             }
-            // Once the engine answers again, the capture's thread gets its exec back and removes the copied folder.
+            // Once the engine answers again, the retry list removes the folder on its next round.
             String left = copiedFolders(engine, pod);
-            for (int i = 0; i < 120 && !left.isEmpty(); i++) {
+            for (int i = 0; i < 60 && !left.isEmpty(); i++) {
                 Thread.sleep(500);
                 left = copiedFolders(engine, pod);
             }
             assertEquals("", left, "the copy of craw.sh is removed from the container once the engine answers");
+            awaitLog(agent, "on a later try", Duration.ofSeconds(5));
+        }
+    }
+
+    private static void awaitLog(AgentProcess agent, String text, Duration within) throws InterruptedException {
+        long end = System.nanoTime() + within.toNanos();
+        while (!agent.logText().contains(text)) {
+            assertTrue(System.nanoTime() < end, "no \"" + text + "\" in the agent's log within " + within + ":\n" + agent.logText());
+            Thread.sleep(200);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.jdd.agent.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,8 +79,9 @@ class LocalRuntimeTest {
         ExecResult r = runtime.exec(self, List.of("sh", script.toString()), null, Duration.ofSeconds(30));
         assertEquals(0, r.exitCode());
         assertEquals("hi\n", new String(r.stdout(), StandardCharsets.UTF_8));
-        runtime.removeFolder(self, folder);
+        assertTrue(runtime.removeFolder(self, folder));
         assertFalse(Files.exists(Path.of(folder)));
+        assertTrue(runtime.removeFolder(self, folder), "a folder that is gone is no failure");
 
         runtime.removeFolder(self, temp.toString());
         assertTrue(Files.exists(temp), "refuses to remove folders it did not make");
@@ -111,6 +113,7 @@ class LocalRuntimeTest {
                 "sleep 300 & echo $! >> " + pids + "; (sleep 301 & echo $! >> " + pids + "; wait) & echo started; wait"),
                 null, Duration.ofSeconds(2));
         assertTrue(r.timedOut());
+        assertNull(r.endFailure(), "the whole tree was ended");
         assertEquals(-1, r.exitCode());
         assertEquals("started\n", new String(r.stdout(), StandardCharsets.UTF_8));
         assertAllGone(pids);

@@ -3,6 +3,7 @@ package dev.jdd.agent.runtime;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,7 @@ class ProcessTreeTest {
         List<ProcessHandle> tree = shell.descendants().toList();
         assertTrue(tree.size() >= 2, "the children started: " + tree);
 
-        ProcessTree.end(shell, Duration.ofMillis(200));
+        assertNull(ProcessTree.end(shell, Duration.ofMillis(200)), "reports the whole tree gone");
 
         assertFalse(shell.isAlive());
         for (ProcessHandle child : tree) {
@@ -37,7 +38,7 @@ class ProcessTreeTest {
         Process sleeper = new ProcessBuilder("sleep", "600").start();
         Thread.currentThread().interrupt();
 
-        ProcessTree.end(sleeper, Duration.ofMillis(100));
+        assertNull(ProcessTree.end(sleeper, Duration.ofMillis(100)));
 
         assertTrue(Thread.interrupted());
         assertFalse(sleeper.isAlive());
