@@ -263,9 +263,10 @@ public final class CriRuntime implements ContainerRuntime {
             return execFailed(target, status);
         }
         int code = response.getExitCode();
-        if (code != 0) {
-            // Maybe the container stopped under it (killed by a signal, or the script saw its JVM go). The runtime
-            // records that a moment after the exec ends, so look a few times before believing the container runs.
+        if (code >= 128 || code == 3) {
+            // Maybe the container stopped under it (killed by a signal, or the script saw its JVM go: exit 3). The
+            // runtime records that a moment after the exec ends, so look a few times before believing the container
+            // runs. Other exits (no dump tool, out of time) say nothing about the container and cost no wait.
             for (int i = 0; i < 10; i++) {
                 requireRunning(target);
                 Thread.sleep(100);
