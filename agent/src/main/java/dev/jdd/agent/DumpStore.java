@@ -1,12 +1,13 @@
 package dev.jdd.agent;
 
 import dev.jdd.common.CaptureInfo;
+import dev.jdd.common.CaptureRequest;
 import dev.jdd.common.Names;
 import java.io.BufferedReader;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import dev.jdd.agent.runtime.ExecResult;
+import dev.jdd.agent.runtime.CappedOutput;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -56,7 +57,8 @@ public final class DumpStore {
     private static final DateTimeFormatter DATE = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
-    private static final int HEADER_VALUE_MAX = 512;
+    /** The router cuts alert text to the same length before it sends it. */
+    private static final int HEADER_VALUE_MAX = CaptureRequest.ALERT_TEXT_MAX;
     private static final int HEADER_READ_MAX = 64;
     /** Captures whose dump could not be written, kept in memory: the newest this many. */
     private static final int UNWRITTEN_MAX = 1000;
@@ -428,14 +430,14 @@ public final class DumpStore {
             header.put("error", result.error());
         }
         byte[] stdout = result.stdout();
-        boolean truncated = stdout.length >= ExecResult.STDOUT_CAP;
+        boolean truncated = stdout.length >= CappedOutput.DEFAULT_CAP;
         if (truncated) {
             // The runtime stopped reading at its cap, most likely mid-line: keep whole lines only.
             int cut = stdout.length;
             while (cut > 0 && stdout[cut - 1] != '\n') {
                 cut--;
             }
-            header.put("truncated", "stdout reached the " + ExecResult.STDOUT_CAP + "-byte cap; " + cut
+            header.put("truncated", "stdout reached the " + CappedOutput.DEFAULT_CAP + "-byte cap; " + cut
                     + " bytes kept up to the last whole line, the rest dropped");
             stdout = java.util.Arrays.copyOf(stdout, cut);
         }

@@ -244,7 +244,7 @@ class DumpStoreTest {
     void outputAtTheCapIsCutAtALineAndMarkedInTheHeaderAndTheListing() throws IOException {
         DumpStore store = open(1L << 30, Duration.ofDays(7));
         Instant start = Instant.parse("2026-11-27T09:00:00Z");
-        byte[] stdout = new byte[dev.jdd.agent.runtime.ExecResult.STDOUT_CAP];
+        byte[] stdout = new byte[dev.jdd.agent.runtime.CappedOutput.DEFAULT_CAP];
         java.util.Arrays.fill(stdout, (byte) 'x');
         int lastNewline = stdout.length - 100;
         stdout[lastNewline] = '\n';

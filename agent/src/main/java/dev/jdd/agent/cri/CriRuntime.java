@@ -13,6 +13,7 @@ import dev.jdd.agent.cri.v1.ListContainersRequest;
 import dev.jdd.agent.cri.v1.RuntimeServiceGrpc;
 import dev.jdd.agent.cri.v1.VersionRequest;
 import dev.jdd.agent.cri.v1.VersionResponse;
+import dev.jdd.agent.runtime.CappedOutput;
 import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.agent.runtime.CopyRefusedException;
 import dev.jdd.agent.runtime.ExecResult;
@@ -273,7 +274,8 @@ public final class CriRuntime implements ContainerRuntime {
             }
         }
         requireRunning(target);
-        return new ExecResult(code, response.getStdout().toByteArray(), response.getStderr().toByteArray(), false);
+        return new ExecResult(code, CappedOutput.keep(response.getStdout().toByteArray()),
+                CappedOutput.keep(response.getStderr().toByteArray()), false);
     }
 
     /** ExecSync answered with an error instead of an exit code. */

@@ -7,8 +7,16 @@ import java.io.ByteArrayOutputStream;
  * dropped. Thread-safe: a reader thread appends while the caller may already take the bytes.
  */
 public final class CappedOutput {
-    /** What one stream of a capture may bring back: a 50-thread dump of a big JVM is a few MiB at most. */
+    /**
+     * What one stream of a capture may bring back, on every runtime: a 50-thread dump of a big JVM is a few MiB at
+     * most. A stdout of exactly this size was cut (the dump header then says so).
+     */
     public static final int DEFAULT_CAP = 16 * 1024 * 1024;
+
+    /** {@code bytes} that a runtime received whole (CRI's ExecSync), cut to {@link #DEFAULT_CAP} like a streamed one. */
+    public static byte[] keep(byte[] bytes) {
+        return bytes.length <= DEFAULT_CAP ? bytes : java.util.Arrays.copyOf(bytes, DEFAULT_CAP);
+    }
 
     private final int cap;
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -6,12 +6,6 @@ package dev.jdd.agent.runtime;
  * ({@code endFailure}; null when it was ended or ended by itself): then it may still run in the target.
  */
 public record ExecResult(int exitCode, byte[] stdout, byte[] stderr, boolean timedOut, String endFailure) {
-    /**
-     * The most stdout bytes a runtime keeps; what comes after is dropped. A result of exactly this size was cut (the
-     * dump header then says so).
-     */
-    public static final int STDOUT_CAP = 16 << 20;
-
     /** A command that ended by itself, or was ended. */
     public ExecResult(int exitCode, byte[] stdout, byte[] stderr, boolean timedOut) {
         this(exitCode, stdout, stderr, timedOut, null);
