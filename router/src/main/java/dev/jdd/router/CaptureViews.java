@@ -7,7 +7,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,8 +47,6 @@ public final class CaptureViews implements AutoCloseable {
     static final Map<String, Duration> SINCE = orderedSince();
 
     private final Captures captures;
-    private final AgentDirectory agents;
-    private final AgentClient client;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, DumpSummary.TopThread> topThreads = Collections.synchronizedMap(
             new LinkedHashMap<>(256, 0.75f, true) {
@@ -59,10 +56,8 @@ public final class CaptureViews implements AutoCloseable {
                 }
             });
 
-    public CaptureViews(Captures captures, AgentDirectory agents, AgentClient client) {
+    public CaptureViews(Captures captures) {
         this.captures = captures;
-        this.agents = agents;
-        this.client = client;
     }
 
     private static Map<String, Duration> orderedSince() {
@@ -159,38 +154,31 @@ public final class CaptureViews implements AutoCloseable {
     }
 
     private Optional<DumpSummary.TopThread> readTopThread(String node, String id) throws Exception {
-        AgentClient.Dump answer = captures.dump(node, id);
-        try (InputStream in = answer.body()) {
-            if (answer.statusCode() != 200) {
-                return Optional.empty();
-            }
+        Optional<InputStream> dump = captures.text(node, id, Captures.Text.DUMP);
+        if (dump.isEmpty()) {
+            return Optional.empty();
+        }
+        try (InputStream in = dump.get()) {
             return DumpSummary.topThread(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), TOP_THREAD_MAX_CHARS);
         }
     }
 
     /** The capture page's data: {@code state} finished (with the parsed dump) or running; 404 when neither. */
-    public Map<String, Object> summary(String node, String id) throws InterruptedException, AgentClient.AgentUnreachableException {
-        AgentClient.Dump answer = captures.dump(node, id);
+    public Map<String, Object> summary(String node, String id) throws AgentClient.AgentUnreachableException {
+        Optional<InputStream> dump = captures.text(node, id, Captures.Text.DUMP);
+        if (dump.isEmpty()) {
+            CaptureInfo running = captures.unfinished(node, id)
+                    .orElseThrow(() -> new HookException(404, Captures.Text.DUMP.missing(node, id)));
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("state", "running");
+            json.put("node", node);
+            json.put("captureId", id);
+            json.put("info", running);
+            return json;
+        }
         String text;
-        try (InputStream in = answer.body()) {
-            if (answer.statusCode() != 200) {
-                in.readNBytes(64 * 1024);
-                if (answer.statusCode() != 404 && answer.statusCode() != 400) {
-                    throw new AgentClient.AgentUnreachableException("agent answered " + answer.statusCode() + " to the dump");
-                }
-                Optional<CaptureInfo> running = running(node, id);
-                if (running.isEmpty()) {
-                    throw new HookException(404, "no capture " + id + " on node " + node);
-                }
-                Map<String, Object> json = new LinkedHashMap<>();
-                json.put("state", "running");
-                json.put("node", node);
-                json.put("captureId", id);
-                json.put("info", running.get());
-                return json;
-            }
-            byte[] bytes = in.readNBytes(MAX_DUMP_CHARS);
-            text = new String(bytes, StandardCharsets.UTF_8);
+        try (InputStream in = dump.get()) {
+            text = new String(in.readNBytes(MAX_DUMP_CHARS), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new AgentClient.AgentUnreachableException("reading the dump failed: " + e.getMessage());
         }
@@ -214,14 +202,6 @@ public final class CaptureViews implements AutoCloseable {
         }
         json.put("threads", threads);
         return json;
-    }
-
-    /** The capture as the node's agent lists it while it waits or runs (no end yet). */
-    private Optional<CaptureInfo> running(String node, String id) throws InterruptedException, AgentClient.AgentUnreachableException {
-        URI agent = agents.agentFor(node).orElseThrow(() -> new HookException(404, "no ready agent on node " + node));
-        return client.list(agent, null, null, Captures.MAX_LIMIT).stream()
-                .filter(c -> id.equals(c.captureId()) && c.end() == null)
-                .findFirst();
     }
 
     @Override

@@ -3,21 +3,25 @@ package dev.jdd.router;
 import dev.jdd.common.CaptureInfo;
 import dev.jdd.common.Names;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-/** {@code GET /captures}: every agent's capture list merged, newest first; and one dump from one node's agent. */
+/** {@code GET /captures}: every agent's capture list merged, newest first; and one capture's dump or profile from its node's agent. */
 public final class Captures implements AutoCloseable {
     public static final int DEFAULT_LIMIT = 100;
     public static final int MAX_LIMIT = 1000;
     private static final int MAX_ID_LENGTH = 128;
+    private static final int MAX_ERROR_BYTES = 64 * 1024;
 
     private final AgentDirectory agents;
     private final AgentClient client;
@@ -68,14 +72,55 @@ public final class Captures implements AutoCloseable {
         return new Listing(captures.size() > limit ? List.copyOf(captures.subList(0, limit)) : captures, errors);
     }
 
-    /** The agent's answer for one dump, body still open; 400/404 as {@link HookException}. */
-    public AgentClient.Dump dump(String node, String id) throws AgentClient.AgentUnreachableException {
-        return client.dump(agentFor(node, id), id);
+    /** What of one capture its agent serves as text. */
+    public enum Text {
+        DUMP("the dump", "no capture "), PROFILE("the profile", "no profile for capture ");
+
+        private final String what;
+        private final String none;
+
+        Text(String what, String none) {
+            this.what = what;
+            this.none = none;
+        }
+
+        /** The router's 404 detail when the agent has none. */
+        String missing(String node, String id) {
+            return none + id + " on node " + node;
+        }
     }
 
-    /** The agent's answer for one capture's profile (collapsed stacks), body still open; 400/404 as {@link HookException}. */
-    public AgentClient.Dump profile(String node, String id) throws AgentClient.AgentUnreachableException {
-        return client.profile(agentFor(node, id), id);
+    /**
+     * The open body (the caller closes it) of the agent's 200 answer for one capture's dump or profile; empty when the
+     * agent has none (its 400 or 404). Any other answer is {@link AgentClient.AgentUnreachableException}; a bad node or
+     * id is a 400 {@link HookException}, a node without an agent a 404.
+     */
+    public Optional<InputStream> text(String node, String id, Text what) throws AgentClient.AgentUnreachableException {
+        URI agent = agentFor(node, id);
+        AgentClient.Dump answer = what == Text.DUMP ? client.dump(agent, id) : client.profile(agent, id);
+        if (answer.statusCode() == 200) {
+            return Optional.of(answer.body());
+        }
+        try (InputStream in = answer.body()) {
+            in.readNBytes(MAX_ERROR_BYTES);
+        } catch (IOException e) {
+            // the answer is an error either way; its body only tells the agent's words
+        }
+        if (answer.statusCode() == 404 || answer.statusCode() == 400) {
+            return Optional.empty();
+        }
+        throw new AgentClient.AgentUnreachableException("agent answered " + answer.statusCode() + " to " + what.what);
+    }
+
+    /**
+     * The capture while its agent still has it waiting or running (no end yet). Only the agent's newest
+     * {@link #DEFAULT_LIMIT} captures are asked for: one that has not finished was accepted lately, and the list page
+     * that links to it shows no more by default.
+     */
+    public Optional<CaptureInfo> unfinished(String node, String id) throws AgentClient.AgentUnreachableException {
+        return client.list(agentFor(node, id), null, null, DEFAULT_LIMIT).stream()
+                .filter(c -> id.equals(c.captureId()) && c.end() == null)
+                .findFirst();
     }
 
     private URI agentFor(String node, String id) {

@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.logging.Logger;
 
 /** Thin HTTP adapters: read the request, call the plain classes, write the contracted status and JSON. */
@@ -77,7 +78,7 @@ final class HttpHandlers {
         }
     }
 
-    void dump(ServerRequest req, ServerResponse res) throws InterruptedException {
+    void dump(ServerRequest req, ServerResponse res) {
         if (!c.auth().readAllowed(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
             error(res, new HookException(401, "credentials required"));
             return;
@@ -86,11 +87,19 @@ final class HttpHandlers {
             pages.capture(req, res);
             return;
         }
+        relay(req, res, c.captures(), Captures.Text.DUMP);
+    }
+
+    /**
+     * Passes one capture's dump or profile through from its node's agent: 200 text/plain, or the router's JSON error
+     * (400 bad node or id, 404 none there, 502 the agent failed).
+     */
+    static void relay(ServerRequest req, ServerResponse res, Captures captures, Captures.Text what) {
         String node = req.path().pathParameters().get("node");
         String id = req.path().pathParameters().get("id");
-        AgentClient.Dump answer;
+        Optional<InputStream> text;
         try {
-            answer = c.captures().dump(node, id);
+            text = captures.text(node, id, what);
         } catch (HookException e) {
             error(res, e);
             return;
@@ -98,14 +107,11 @@ final class HttpHandlers {
             json(res, 502, Map.of("error", e.getMessage()));
             return;
         }
-        try (InputStream in = answer.body()) {
-            if (answer.statusCode() != 200) {
-                in.readNBytes(64 * 1024);
-                int status = answer.statusCode() == 404 || answer.statusCode() == 400 ? 404 : 502;
-                json(res, status, Map.of("error", status == 404 ? "no capture " + id + " on node " + node
-                        : "agent answered " + answer.statusCode()));
-                return;
-            }
+        if (text.isEmpty()) {
+            json(res, 404, Map.of("error", what.missing(node, id)));
+            return;
+        }
+        try (InputStream in = text.get()) {
             res.status(200);
             res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
             try (OutputStream out = res.outputStream()) {
@@ -147,13 +153,13 @@ final class HttpHandlers {
         }
     }
 
-    private static void json(ServerResponse res, int status, Object body) {
+    static void json(ServerResponse res, int status, Object body) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.send(Json.write(body));
     }
 
-    private static void error(ServerResponse res, HookException e) {
+    static void error(ServerResponse res, HookException e) {
         json(res, e.status(), Map.of("error", e.getMessage()));
     }
 }

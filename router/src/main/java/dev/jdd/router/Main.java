@@ -126,7 +126,7 @@ public final class Main {
                 agents,
                 metrics,
                 config.maxBody(),
-                new CaptureViews(captures, agents, client),
+                new CaptureViews(captures),
                 new GrafanaAnnotations(config.grafanaUrl(), config.grafanaToken(), config.publicUrl(), config.connectTimeout(),
                         config.readTimeout(), metrics, System::currentTimeMillis));
     }

@@ -1,13 +1,11 @@
 package dev.jdd.router;
 
-import dev.jdd.common.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -23,7 +21,6 @@ final class PageHandlers {
     /** No inline script, no inline style, nothing from elsewhere: the pages only load the router's own assets. */
     static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self';"
             + " base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-    private static final int MAX_PROFILE_ERROR_BYTES = 64 * 1024;
 
     private final Main.Components c;
     private final byte[] capturePage;
@@ -48,7 +45,7 @@ final class PageHandlers {
         if (c.auth().readAllowed(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
             return true;
         }
-        json(res, 401, Map.of("error", "credentials required"));
+        HttpHandlers.json(res, 401, Map.of("error", "credentials required"));
         return false;
     }
 
@@ -69,16 +66,16 @@ final class PageHandlers {
     }
 
     /** {@code GET /captures/{node}/{id}/summary}: the parsed dump as JSON, or {@code "state":"running"}. */
-    void summary(ServerRequest req, ServerResponse res) throws InterruptedException {
+    void summary(ServerRequest req, ServerResponse res) {
         if (!allowed(req, res)) {
             return;
         }
         try {
-            json(res, 200, c.views().summary(req.path().pathParameters().get("node"), req.path().pathParameters().get("id")));
+            HttpHandlers.json(res, 200, c.views().summary(req.path().pathParameters().get("node"), req.path().pathParameters().get("id")));
         } catch (HookException e) {
-            json(res, e.status(), Map.of("error", e.getMessage()));
+            HttpHandlers.error(res, e);
         } catch (AgentClient.AgentUnreachableException e) {
-            json(res, 502, Map.of("error", e.getMessage()));
+            HttpHandlers.json(res, 502, Map.of("error", e.getMessage()));
         }
     }
 
@@ -87,32 +84,7 @@ final class PageHandlers {
         if (!allowed(req, res)) {
             return;
         }
-        String node = req.path().pathParameters().get("node");
-        String id = req.path().pathParameters().get("id");
-        try {
-            AgentClient.Dump answer = c.captures().profile(node, id);
-            try (InputStream in = answer.body()) {
-                int status = answer.statusCode();
-                if (status != 200) {
-                    in.readNBytes(MAX_PROFILE_ERROR_BYTES);
-                    int mapped = status == 404 || status == 400 ? 404 : 502;
-                    json(res, mapped, Map.of("error", mapped == 404 ? "no profile for capture " + id + " on node " + node
-                            : "agent answered " + status + " to the profile"));
-                    return;
-                }
-                res.status(200);
-                res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-                try (OutputStream out = res.outputStream()) {
-                    in.transferTo(out);
-                }
-            }
-        } catch (HookException e) {
-            json(res, e.status(), Map.of("error", e.getMessage()));
-        } catch (AgentClient.AgentUnreachableException e) {
-            json(res, 502, Map.of("error", e.getMessage()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        HttpHandlers.relay(req, res, c.captures(), Captures.Text.PROFILE);
     }
 
     private static String param(ServerRequest req, String name) {
@@ -125,11 +97,5 @@ final class PageHandlers {
         res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         res.send(page);
-    }
-
-    private static void json(ServerResponse res, int status, Object body) {
-        res.status(status);
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.write(body));
     }
 }
