@@ -210,7 +210,7 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private static TargetResult result(AlertTarget t, Outcome outcome, String captureId, String detail) {
-        return new TargetResult(t.namespace(), t.pod(), t.container(), t.node(), outcome, captureId, detail);
+        return new TargetResult(t.namespace(), t.pod(), t.container(), t.node(), outcome, captureId, detail, t.origin());
     }
 
     /** One line per target; called after the answer is on its way, so logging does not delay the sender. */

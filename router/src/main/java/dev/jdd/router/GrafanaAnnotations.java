@@ -67,11 +67,11 @@ public final class GrafanaAnnotations implements AutoCloseable {
     }
 
     /** Sends one annotation per accepted capture of this webhook; returns at once. */
-    public void annotate(ParsedWebhook hook, HookResult result) {
+    public void annotate(HookResult result) {
         if (grafana == null) {
             return;
         }
-        for (Planned p : plan(hook, result, publicUrl, clock.getAsLong())) {
+        for (Planned p : plan(result, publicUrl, clock.getAsLong())) {
             if (!inFlight.tryAcquire()) {
                 metrics.annotation("dropped");
                 LOG.warning(() -> "capture=" + p.captureId() + " node=" + p.node() + " grafana annotation dropped: "
@@ -122,25 +122,19 @@ public final class GrafanaAnnotations implements AutoCloseable {
         LOG.warning(line);
     }
 
-    /** The annotations of one webhook: one per accepted capture, matched back to the alert that named its pod. */
-    static List<Planned> plan(ParsedWebhook hook, HookResult result, String publicUrl, long nowMillis) {
+    /** The annotations of one webhook: one per accepted capture, where its alert came from. */
+    static List<Planned> plan(HookResult result, String publicUrl, long nowMillis) {
         List<Planned> out = new ArrayList<>();
         for (TargetResult r : result.targets()) {
-            if (r.outcome() != Outcome.ACCEPTED || r.captureId() == null) {
-                continue;
+            if (r.outcome() == Outcome.ACCEPTED && r.captureId() != null) {
+                out.add(new Planned(r.captureId(), r.node(), body(r, publicUrl, nowMillis)));
             }
-            AlertTarget.Origin origin = hook.targets().stream()
-                    .filter(t -> r.pod().equals(t.pod()) && java.util.Objects.equals(r.namespace(), t.namespace())
-                            && (t.container() == null || t.container().equals(r.container()))
-                            && (t.node() == null || t.node().equals(r.node())))
-                    .map(AlertTarget::origin)
-                    .findFirst().orElse(AlertTarget.Origin.NONE);
-            out.add(new Planned(r.captureId(), r.node(), body(r, origin, publicUrl, nowMillis)));
         }
         return out;
     }
 
-    static Map<String, Object> body(TargetResult r, AlertTarget.Origin origin, String publicUrl, long nowMillis) {
+    static Map<String, Object> body(TargetResult r, String publicUrl, long nowMillis) {
+        AlertTarget.Origin origin = r.origin();
         Map<String, Object> body = new LinkedHashMap<>();
         boolean onPanel = origin.panelId() != null && (origin.dashboardUid() != null || origin.dashboardId() != null);
         if (onPanel) {

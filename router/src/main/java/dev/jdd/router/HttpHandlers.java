@@ -42,7 +42,7 @@ final class HttpHandlers {
             c.metrics().webhook(format, result.httpStatus());
             json(res, result.httpStatus(), result);
             Dispatcher.log(result);
-            c.annotations().annotate(hook, result);
+            c.annotations().annotate(result);
         } catch (HookException e) {
             c.metrics().webhook(format, e.status());
             LOG.info(() -> "webhook refused: " + e.status() + " " + e.getMessage());

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.eq;
@@ -161,5 +162,17 @@ class DispatcherTest {
         }
         verify(client).capture(nodeA, new CaptureRequest("ns", "x", "app", Dispatcher.forwarded(ALERT)), true);
         verifyNoMoreInteractions(client);
+    }
+
+    @Test
+    void eachResultCarriesItsAlertsOriginButTheAnswerDoesNotShowIt() throws InterruptedException {
+        AlertTarget.Origin panel = new AlertTarget.Origin("uid1", null, 4L, 1_700_000_000_000L);
+        AlertTarget.Origin other = new AlertTarget.Origin(null, null, null, 1_700_000_001_000L);
+        HookResult r = run(new AlertTarget("ns", "two", null, null, ALERT, panel), new AlertTarget("ns", "one", "app", "node-b", ALERT, other),
+                new AlertTarget("ns", "../x", "app", "node-b", ALERT, panel));
+        assertEquals(List.of(panel, panel, other, panel), r.targets().stream().map(TargetResult::origin).toList(),
+                "both containers placed from the first alert, the answered invalid one too");
+        String answer = new String(dev.jdd.common.Json.write(r), java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse(answer.contains("origin") || answer.contains("uid1"), answer);
     }
 }

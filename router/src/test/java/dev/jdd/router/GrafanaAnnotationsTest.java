@@ -25,7 +25,7 @@ class GrafanaAnnotationsTest {
         int i = 0;
         for (AlertTarget t : hook.targets()) {
             results.add(new TargetResult(t.namespace(), t.pod(), t.container() == null ? "app" : t.container(),
-                    t.node() == null ? "worker-9" : t.node(), Outcome.ACCEPTED, "id-" + i++, null));
+                    t.node() == null ? "worker-9" : t.node(), Outcome.ACCEPTED, "id-" + i++, null, t.origin()));
         }
         return new HookResult(hook.format(), results);
     }
@@ -33,7 +33,7 @@ class GrafanaAnnotationsTest {
     @Test
     void grafanaUnifiedAnnotatesThePanelAtTheAlertsStart() {
         ParsedWebhook hook = parser.parse(Payloads.read("grafana-unified-8-pods.json"));
-        List<GrafanaAnnotations.Planned> plan = GrafanaAnnotations.plan(hook, accepted(hook), PUBLIC, NOW);
+        List<GrafanaAnnotations.Planned> plan = GrafanaAnnotations.plan(accepted(hook), PUBLIC, NOW);
         assertEquals(hook.targets().size(), plan.size());
         Map<String, Object> body = plan.getFirst().body();
         assertEquals("hyFvC6y7z", body.get("dashboardUID"));
@@ -46,7 +46,7 @@ class GrafanaAnnotationsTest {
     @Test
     void grafanaLegacyAnnotatesThePanelOfItsRuleNow() {
         ParsedWebhook hook = parser.parse(Payloads.read("grafana-legacy-pods.json"));
-        Map<String, Object> body = GrafanaAnnotations.plan(hook, accepted(hook), PUBLIC, NOW).getFirst().body();
+        Map<String, Object> body = GrafanaAnnotations.plan(accepted(hook), PUBLIC, NOW).getFirst().body();
         assertEquals("abc", body.get("dashboardUID"), "the UID from ruleUrl");
         assertEquals(4L, body.get("panelId"));
         assertFalse(body.containsKey("dashboardId"), "the UID wins over the deprecated numeric id");
@@ -56,7 +56,7 @@ class GrafanaAnnotationsTest {
     @Test
     void alertmanagerMakesAnOrganisationAnnotation() {
         ParsedWebhook hook = parser.parse(Payloads.read("alertmanager-0.25-firing.json"));
-        Map<String, Object> body = GrafanaAnnotations.plan(hook, accepted(hook), null, NOW).getFirst().body();
+        Map<String, Object> body = GrafanaAnnotations.plan(accepted(hook), null, NOW).getFirst().body();
         assertFalse(body.containsKey("dashboardUID") || body.containsKey("dashboardId") || body.containsKey("panelId"), body.toString());
         assertEquals(Instant.parse("2026-11-27T00:24:30Z").toEpochMilli(), body.get("time"));
         assertEquals(List.of("jdd", "shop", "checkout-7d9f8b6c5-x2x9q"), body.get("tags"));
@@ -68,9 +68,10 @@ class GrafanaAnnotationsTest {
         ParsedWebhook hook = parser.parse(Payloads.read("grafana-unified-8-pods.json"));
         List<TargetResult> results = new ArrayList<>();
         for (TargetResult r : accepted(hook).targets()) {
-            results.add(new TargetResult(r.namespace(), r.pod(), r.container(), r.node(), Outcome.COOLDOWN, r.captureId(), null));
+            results.add(new TargetResult(r.namespace(), r.pod(), r.container(), r.node(), Outcome.COOLDOWN, r.captureId(), null,
+                    r.origin()));
         }
-        assertTrue(GrafanaAnnotations.plan(hook, new HookResult(hook.format(), results), PUBLIC, NOW).isEmpty());
+        assertTrue(GrafanaAnnotations.plan(new HookResult(hook.format(), results), PUBLIC, NOW).isEmpty());
     }
 
     @Test
