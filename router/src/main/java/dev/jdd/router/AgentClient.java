@@ -21,8 +21,6 @@ import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
@@ -119,8 +117,7 @@ public final class AgentClient {
         HttpClientResponse res;
         try {
             // The id travels percent-encoded as it is (UriPath.create takes the raw path): a '/' or '?' in it stays data.
-            UriPath path = UriPath.create("/v1/captures/" + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20")
-                    + suffix);
+            UriPath path = UriPath.create("/v1/captures/" + Captures.urlPart(id) + suffix);
             res = authorized(web.get().uri(ClientUri.create(UriInfo.builder().scheme(agent.getScheme()).host(agent.getHost())
                     .port(agent.getPort()).path(path).build()))).request();
         } catch (UncheckedIOException e) {

@@ -6,6 +6,8 @@ import dev.jdd.common.Names;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -121,6 +123,16 @@ public final class Captures implements AutoCloseable {
         return client.list(agentFor(node, id), null, null, DEFAULT_LIMIT).stream()
                 .filter(c -> id.equals(c.captureId()) && c.end() == null)
                 .findFirst();
+    }
+
+    /** The path of one capture's page (and raw dump) on the router. */
+    static String pagePath(String node, String id) {
+        return "/captures/" + urlPart(node) + "/" + urlPart(id);
+    }
+
+    /** Text percent-encoded as one part of a URL path or query ({@code /} and {@code ?} stay data); null is empty. */
+    static String urlPart(String text) {
+        return text == null ? "" : URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private URI agentFor(String node, String id) {

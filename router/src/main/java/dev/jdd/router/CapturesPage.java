@@ -2,7 +2,6 @@ package dev.jdd.router;
 
 import dev.jdd.common.CaptureInfo;
 
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
@@ -33,16 +32,16 @@ final class CapturesPage {
             DumpSummary.TopThread t = c.node() == null || c.captureId() == null ? null
                     : top.get(CaptureViews.key(c.node(), c.captureId()));
             sb.append("<tr><td>").append(escape(c.start())).append("</td><td>").append(escape(c.node()))
-                    .append("</td><td><a href=\"/captures?namespace=").append(query(c.namespace())).append("\">")
+                    .append("</td><td><a href=\"/captures?namespace=").append(Captures.urlPart(c.namespace())).append("\">")
                     .append(escape(c.namespace())).append("</a></td><td><a href=\"/captures?namespace=")
-                    .append(query(c.namespace())).append("&amp;pod=").append(query(c.pod())).append("\">")
+                    .append(Captures.urlPart(c.namespace())).append("&amp;pod=").append(Captures.urlPart(c.pod())).append("\">")
                     .append(escape(c.pod())).append("</a></td><td>").append(escape(c.container())).append("</td><td>")
                     .append("<span class=\"outcome outcome-").append(escape(outcome)).append("\">").append(escape(outcome))
                     .append("</span></td><td class=\"thread\">").append(t == null ? "" : escape(t.name())).append("</td><td class=\"num\">")
                     .append(t == null ? "" : String.format(Locale.ROOT, "%.1f%%", t.cpu())).append("</td><td>");
             if (c.node() != null && c.captureId() != null) {
-                sb.append("<a href=\"/captures/").append(query(c.node())).append('/').append(query(c.captureId()))
-                        .append("\">").append(escape(c.captureId())).append("</a>");
+                sb.append("<a href=\"").append(Captures.pagePath(c.node(), c.captureId())).append("\">")
+                        .append(escape(c.captureId())).append("</a>");
             } else {
                 sb.append(escape(c.captureId()));
             }
@@ -94,9 +93,5 @@ final class CapturesPage {
             }
         }
         return sb.toString();
-    }
-
-    private static String query(String s) {
-        return s == null ? "" : URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

@@ -159,8 +159,7 @@ public final class GrafanaAnnotations implements AutoCloseable {
         if (publicUrl == null) {
             return null;
         }
-        return publicUrl + "/captures/" + node + "/" + java.net.URLEncoder.encode(captureId, java.nio.charset.StandardCharsets.UTF_8)
-                .replace("+", "%20");
+        return publicUrl + Captures.pagePath(node, captureId);
     }
 
     @Override

@@ -129,15 +129,27 @@ public record RouterConfig(
         if (v == null || v.isEmpty()) {
             return null;
         }
+        try {
+            return parseHttpUrl(v, true);
+        } catch (IllegalArgumentException e) {
+            throw flags.bad(name, v, e.getMessage());
+        }
+    }
+
+    /**
+     * {@code text} as an http(s) URL with a host, without a trailing slash; with {@code bare}, also without query or
+     * fragment. An {@link IllegalArgumentException} says what it is not.
+     */
+    private static URI parseHttpUrl(String text, boolean bare) {
         URI uri;
         try {
-            uri = URI.create(v.endsWith("/") ? v.substring(0, v.length() - 1) : v);
+            uri = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
         } catch (IllegalArgumentException e) {
-            throw flags.bad(name, v, "not a URL");
+            throw new IllegalArgumentException("not a URL");
         }
         if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
-                || uri.getRawQuery() != null || uri.getRawFragment() != null) {
-            throw flags.bad(name, v, "not an http:// or https:// URL with a host (and no query)");
+                || bare && (uri.getRawQuery() != null || uri.getRawFragment() != null)) {
+            throw new IllegalArgumentException("not an http:// or https:// URL with a host" + (bare ? " (and no query)" : ""));
         }
         return uri;
     }
@@ -165,12 +177,9 @@ public record RouterConfig(
             }
             URI uri;
             try {
-                uri = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+                uri = parseHttpUrl(url, false);
             } catch (IllegalArgumentException ex) {
-                throw new ConfigException(form + ": '" + url + "' is not a URL");
-            }
-            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-                throw new ConfigException(form + ": '" + url + "' is not an http:// or https:// URL with a host");
+                throw new ConfigException(form + ": '" + url + "' is " + ex.getMessage());
             }
             if (agents.put(node, uri) != null) {
                 throw new ConfigException(form + ": node '" + node + "' is given twice");

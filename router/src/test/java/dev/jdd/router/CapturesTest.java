@@ -73,4 +73,10 @@ class CapturesTest {
         assertTrue(captures.unfinished("node-1", "c1").isEmpty(), "a finished capture is not running");
         verify(client, times(2)).list(AGENT, null, null, Captures.DEFAULT_LIMIT);
     }
+
+    @Test
+    void aCaptureIdStaysOnePartOfItsPagesPath() {
+        assertEquals("/captures/node-1/a%2F..%2Fb%20c%3Fd%26e", Captures.pagePath("node-1", "a/../b c?d&e"));
+        assertEquals("", Captures.urlPart(null));
+    }
 }

@@ -77,6 +77,10 @@ class RouterConfigTest {
         ConfigException bad = assertThrows(ConfigException.class,
                 () -> config(Map.of(), "--grafana-url=grafana:3000", "--grafana-token=t"));
         assertTrue(bad.getMessage().startsWith("--grafana-url=grafana:3000"), bad.getMessage());
-        assertThrows(ConfigException.class, () -> config(Map.of(), "--public-url=ftp://x"));
+        ConfigException ftp = assertThrows(ConfigException.class, () -> config(Map.of("JDD_PUBLIC_URL", "ftp://x")));
+        assertEquals("JDD_PUBLIC_URL=ftp://x: not an http:// or https:// URL with a host (and no query)", ftp.getMessage());
+        assertThrows(ConfigException.class, () -> config(Map.of(), "--public-url=https://x/?a=1"));
+        ConfigException agent = assertThrows(ConfigException.class, () -> config(Map.of("JDD_AGENTS", "n=ftp://x")));
+        assertEquals("JDD_AGENTS: 'ftp://x' is not an http:// or https:// URL with a host", agent.getMessage());
     }
 }
