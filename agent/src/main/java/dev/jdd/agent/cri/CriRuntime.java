@@ -17,6 +17,8 @@ import dev.jdd.agent.runtime.CappedOutput;
 import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.agent.runtime.CopyRefusedException;
 import dev.jdd.agent.runtime.ExecResult;
+import dev.jdd.agent.runtime.Execs;
+import dev.jdd.agent.runtime.KubeletLabels;
 import dev.jdd.agent.runtime.RuntimeUnavailableException;
 import dev.jdd.agent.runtime.Target;
 import dev.jdd.common.Json;
@@ -30,11 +32,9 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,10 +60,6 @@ import java.util.logging.Logger;
  */
 public final class CriRuntime implements ContainerRuntime {
     private static final Logger LOG = Logger.getLogger(CriRuntime.class.getName());
-
-    static final String LABEL_NAMESPACE = "io.kubernetes.pod.namespace";
-    static final String LABEL_POD = "io.kubernetes.pod.name";
-    static final String LABEL_CONTAINER = "io.kubernetes.container.name";
 
     /** ExecSync answers carry up to 16 MiB of stdout and of stderr each (CRI caps them there). */
     private static final int MAX_MESSAGE = 40 << 20;
@@ -106,7 +102,6 @@ public final class CriRuntime implements ContainerRuntime {
     private final String name;
     private final ManagedChannel channel;
     private final ExecSessions sessions;
-    private final SecureRandom random = new SecureRandom();
 
     private CriRuntime(String endpoint, String name, ManagedChannel channel, ExecSessions sessions) {
         this.endpoint = endpoint;
@@ -159,9 +154,9 @@ public final class CriRuntime implements ContainerRuntime {
         ListContainersRequest request = ListContainersRequest.newBuilder()
                 .setFilter(ContainerFilter.newBuilder()
                         .setState(ContainerStateValue.newBuilder().setState(ContainerState.CONTAINER_RUNNING))
-                        .putLabelSelector(LABEL_NAMESPACE, namespace)
-                        .putLabelSelector(LABEL_POD, pod)
-                        .putLabelSelector(LABEL_CONTAINER, container))
+                        .putLabelSelector(KubeletLabels.NAMESPACE, namespace)
+                        .putLabelSelector(KubeletLabels.POD, pod)
+                        .putLabelSelector(KubeletLabels.CONTAINER, container))
                 .build();
         List<Container> found = call("listing containers", stub -> stub.listContainers(request)).getContainersList();
         // Only RUNNING containers, and only containers: CRI lists pod sandboxes apart. Several (a restart in
@@ -223,7 +218,7 @@ public final class CriRuntime implements ContainerRuntime {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("empty command");
         }
-        String token = "jdd-exec-" + HexFormat.of().formatHex(randomBytes(8));
+        String token = Execs.randomName("jdd-exec-");
         List<String> cmd = new ArrayList<>(List.of("sh", "-c"));
         if (stdin != null) {
             if (command.size() < STDIN_SHELL.size() || !command.subList(0, STDIN_SHELL.size()).equals(STDIN_SHELL)) {
@@ -378,12 +373,6 @@ public final class CriRuntime implements ContainerRuntime {
 
     private static String describe(Status status) {
         return status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
-    }
-
-    private byte[] randomBytes(int n) {
-        byte[] b = new byte[n];
-        random.nextBytes(b);
-        return b;
     }
 
     @Override

@@ -5,12 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.logging.Logger;
+import dev.jdd.agent.runtime.Execs;
 import dev.jdd.agent.runtime.Target;
 
 /**
@@ -22,8 +22,6 @@ import dev.jdd.agent.runtime.Target;
  */
 final class ExecSessions {
     private static final Logger LOG = Logger.getLogger(ExecSessions.class.getName());
-    private static final Duration GRACE = Duration.ofSeconds(1);
-    private static final int KILL_ROUNDS = 20;
 
     private final Path proc;
 
@@ -54,17 +52,11 @@ final class ExecSessions {
                 }
                 return null;
             }
-            List<ProcessHandle> left = signal(sessions, false);
-            long graceEnd = System.nanoTime() + GRACE.toNanos();
-            while (!left.isEmpty() && System.nanoTime() < graceEnd) {
-                pause();
-                left = members(sessions);
-            }
-            for (int round = 0; !left.isEmpty() && round < KILL_ROUNDS; round++) {
-                signal(sessions, true);
-                pause();
-                left = members(sessions);
-            }
+            List<ProcessHandle> left = Execs.termThenKill(kind -> switch (kind) {
+                case TERM -> signal(sessions, false);
+                case KILL -> signal(sessions, true);
+                case NONE -> members(sessions);
+            });
             if (!left.isEmpty()) {
                 List<Long> pids = left.stream().map(ProcessHandle::pid).toList();
                 LOG.severe(() -> "processes " + pids + " of an exec in " + what + " survived KILL");
@@ -98,14 +90,6 @@ final class ExecSessions {
 
     private Path pid(long pid) {
         return proc.resolve(Long.toString(pid));
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // restored by end(); the loops are bounded anyway
-        }
     }
 
     /** The session ids of live processes whose command line holds {@code token}. */

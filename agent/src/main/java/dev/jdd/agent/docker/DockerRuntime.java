@@ -19,6 +19,8 @@ import dev.jdd.agent.runtime.CappedOutput;
 import dev.jdd.agent.runtime.ContainerRuntime;
 import dev.jdd.agent.runtime.CopyRefusedException;
 import dev.jdd.agent.runtime.ExecResult;
+import dev.jdd.agent.runtime.Execs;
+import dev.jdd.agent.runtime.KubeletLabels;
 import dev.jdd.agent.runtime.RuntimeUnavailableException;
 import dev.jdd.agent.runtime.Target;
 import java.io.ByteArrayInputStream;
@@ -30,12 +32,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyManagementException;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,13 +86,9 @@ public final class DockerRuntime implements ContainerRuntime {
         CLIENT_LOG.setLevel(Level.WARNING);
     }
 
-    static final String LABEL_NAMESPACE = "io.kubernetes.pod.namespace";
-    static final String LABEL_POD = "io.kubernetes.pod.name";
-    static final String LABEL_CONTAINER = "io.kubernetes.container.name";
     static final String LABEL_TYPE = "io.kubernetes.docker.type";
 
     private static final String PID_LINE = "jdd-exec-pid ";
-    private static final Duration GRACE = Duration.ofSeconds(1);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** Short calls (list, inspect, create, copy) get an answer in this time, so admission never hangs on a stuck dockerd. */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
@@ -133,7 +129,6 @@ public final class DockerRuntime implements ContainerRuntime {
 
     private final URI host;
     private final Clients clients;
-    private final SecureRandom random = new SecureRandom();
     private final Set<String> copied = ConcurrentHashMap.newKeySet();
     private final Map<List<String>, CompletableFuture<Optional<Target>>> finding = new ConcurrentHashMap<>();
     private final AtomicReference<CompletableFuture<List<Container>>> listing = new AtomicReference<>();
@@ -303,10 +298,10 @@ public final class DockerRuntime implements ContainerRuntime {
     private Optional<Target> findNow(String namespace, String pod, String container) {
         // Kubelet's sandbox carries the container-name label POD; DNS-1123 names cannot spell it, but check anyway.
         Optional<Container> newest = runningPodContainers().stream()
-                .filter(c -> !"podsandbox".equals(label(c, LABEL_TYPE)) && !"POD".equals(label(c, LABEL_CONTAINER)))
+                .filter(c -> !"podsandbox".equals(label(c, LABEL_TYPE)) && !"POD".equals(label(c, KubeletLabels.CONTAINER)))
                 // Never trust dockerd's filter alone: the labels must be exactly the names asked for.
-                .filter(c -> namespace.equals(label(c, LABEL_NAMESPACE)) && pod.equals(label(c, LABEL_POD))
-                        && container.equals(label(c, LABEL_CONTAINER)))
+                .filter(c -> namespace.equals(label(c, KubeletLabels.NAMESPACE)) && pod.equals(label(c, KubeletLabels.POD))
+                        && container.equals(label(c, KubeletLabels.CONTAINER)))
                 .max(Comparator.comparing(c -> c.getCreated() == null ? 0L : c.getCreated()));
         if (newest.isEmpty()) {
             return Optional.empty();
@@ -334,7 +329,7 @@ public final class DockerRuntime implements ContainerRuntime {
             try {
                 mine.complete(call(() -> clients.api().listContainersCmd()
                         .withStatusFilter(List.of("running"))
-                        .withLabelFilter(List.of(LABEL_POD))
+                        .withLabelFilter(List.of(KubeletLabels.POD))
                         .exec()));
             } catch (RuntimeException e) {
                 mine.completeExceptionally(unavailable("listing containers", e));
@@ -363,7 +358,7 @@ public final class DockerRuntime implements ContainerRuntime {
 
     @Override
     public String copy(Target target, Map<String, byte[]> files) {
-        String folderName = ".jdd-" + HexFormat.of().formatHex(randomBytes(8));
+        String folderName = Execs.randomName(".jdd-");
         var config = inspect(target.id(), "inspecting container " + target.name())
                 .orElseThrow(() -> gone(target, "dockerd no longer knows it")).getConfig();
         // The container's configured user ("" for root), as docker run --user or the image set it.
@@ -588,8 +583,8 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     /**
-     * Ends every process of the exec's session inside the container: TERM, up to {@link #GRACE} for them to go,
-     * then KILL, and checks that none is left. Returns null when none is left, else why not.
+     * Ends every process of the exec's session inside the container ({@link Execs#termThenKill}) and checks that none
+     * is left. Returns null when none is left, else why not.
      */
     private String endSession(Target target, Output output) {
         return housekeeping(with -> {
@@ -598,17 +593,7 @@ public final class DockerRuntime implements ContainerRuntime {
                 if (session <= 0) {
                     throw new RuntimeUnavailableException("the exec never reported its PID, so its processes cannot be found");
                 }
-                List<String> left = signalSession(with, target, session, "TERM");
-                long graceEnd = System.nanoTime() + GRACE.toNanos();
-                while (!left.isEmpty() && System.nanoTime() < graceEnd) {
-                    Thread.sleep(100);
-                    left = signalSession(with, target, session, "0");
-                }
-                for (int round = 0; !left.isEmpty() && round < 20; round++) {
-                    signalSession(with, target, session, "KILL");
-                    Thread.sleep(100);
-                    left = signalSession(with, target, session, "0");
-                }
+                List<String> left = Execs.termThenKill(signal -> signalSession(with, target, session, signal));
                 if (!left.isEmpty()) {
                     throw new RuntimeUnavailableException("processes " + left + " survived KILL");
                 }
@@ -619,8 +604,9 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     /** Signals the session's live processes (as root in the container) and returns their PIDs. */
-    private List<String> signalSession(Clients with, Target target, long session, String signal) throws InterruptedException {
-        ExecResult r = run(with, target, "0", List.of("sh", "-c", SESSION_KILLER, "jdd-kill", Long.toString(session), signal),
+    private List<String> signalSession(Clients with, Target target, long session, Execs.Signal signal) throws InterruptedException {
+        String name = signal == Execs.Signal.NONE ? "0" : signal.name();
+        ExecResult r = run(with, target, "0", List.of("sh", "-c", SESSION_KILLER, "jdd-kill", Long.toString(session), name),
                 null, HOUSEKEEPING_TIMEOUT);
         if (r.timedOut()) {
             throw new RuntimeUnavailableException("listing the processes of an exec in " + target.name() + " timed out");
@@ -730,12 +716,6 @@ public final class DockerRuntime implements ContainerRuntime {
             return id.substring(0, Math.min(12, id.length()));
         }
         return name.startsWith("/") ? name.substring(1) : name;
-    }
-
-    private byte[] randomBytes(int n) {
-        byte[] b = new byte[n];
-        random.nextBytes(b);
-        return b;
     }
 
     /** A tar holding {@code folder/} and the files in it, all mode 0755, owned by uid:gid. */

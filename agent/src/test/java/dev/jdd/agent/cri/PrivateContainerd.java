@@ -24,6 +24,7 @@ import dev.jdd.agent.cri.v1.StartContainerRequest;
 import dev.jdd.agent.cri.v1.StopContainerRequest;
 import dev.jdd.agent.cri.v1.StopPodSandboxRequest;
 import dev.jdd.agent.docker.DockerFixture;
+import dev.jdd.agent.runtime.KubeletLabels;
 import dev.jdd.agent.docker.DockerRuntime;
 import dev.jdd.agent.docker.PrivateDockerd;
 import dev.jdd.agent.docker.TestImages;
@@ -280,7 +281,7 @@ public final class PrivateContainerd implements AutoCloseable {
         }
         PodSandboxConfig sandbox = PodSandboxConfig.newBuilder()
                 .setMetadata(PodSandboxMetadata.newBuilder().setName(app.pod()).setNamespace(app.namespace()).setUid(uid))
-                .putAllLabels(Map.of(CriRuntime.LABEL_NAMESPACE, app.namespace(), CriRuntime.LABEL_POD, app.pod(),
+                .putAllLabels(Map.of(KubeletLabels.NAMESPACE, app.namespace(), KubeletLabels.POD, app.pod(),
                         "io.kubernetes.pod.uid", uid, TestPods.RUN_LABEL, TestPods.RUN))
                 .setLogDirectory(logs.toString())
                 .setLinux(LinuxPodSandboxConfig.newBuilder().setSecurityContext(LinuxSandboxSecurityContext.newBuilder()
@@ -301,8 +302,8 @@ public final class PrivateContainerd implements AutoCloseable {
                 .setMetadata(ContainerMetadata.newBuilder().setName(app.container()))
                 .setImage(ImageSpec.newBuilder().setImage(app.image() != null ? app.image() : jvmImage))
                 .addAllCommand(app.command())
-                .putAllLabels(Map.of(CriRuntime.LABEL_NAMESPACE, app.namespace(), CriRuntime.LABEL_POD, app.pod(),
-                        CriRuntime.LABEL_CONTAINER, app.container(), "io.kubernetes.pod.uid", uid))
+                .putAllLabels(Map.of(KubeletLabels.NAMESPACE, app.namespace(), KubeletLabels.POD, app.pod(),
+                        KubeletLabels.CONTAINER, app.container(), "io.kubernetes.pod.uid", uid))
                 .setLogPath(app.container() + ".log")
                 .setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(security));
         for (String env : TestImages.ENV) {

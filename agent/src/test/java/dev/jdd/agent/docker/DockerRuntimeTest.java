@@ -17,6 +17,7 @@ import com.github.dockerjava.api.command.ListContainersCmd;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.StreamType;
+import dev.jdd.agent.runtime.KubeletLabels;
 import dev.jdd.agent.runtime.Target;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -138,8 +139,8 @@ class DockerRuntimeTest {
         InspectContainerCmd inspect = mock(InspectContainerCmd.class, RETURNS_SELF);
         Container container = mock(Container.class);
         when(container.getId()).thenReturn("c0ffee");
-        when(container.getLabels()).thenReturn(Map.of(DockerRuntime.LABEL_NAMESPACE, "shop", DockerRuntime.LABEL_POD, "web",
-                DockerRuntime.LABEL_CONTAINER, "api"));
+        when(container.getLabels()).thenReturn(Map.of(KubeletLabels.NAMESPACE, "shop", KubeletLabels.POD, "web",
+                KubeletLabels.CONTAINER, "api"));
         InspectContainerResponse inspected = mock(InspectContainerResponse.class);
         InspectContainerResponse.ContainerState state = mock(InspectContainerResponse.ContainerState.class);
         when(inspected.getName()).thenReturn("/k8s_api_web");
@@ -180,7 +181,7 @@ class DockerRuntimeTest {
         }
         verify(list).exec();
         verify(list).withStatusFilter(List.of("running"));
-        verify(list).withLabelFilter(List.of(DockerRuntime.LABEL_POD));
+        verify(list).withLabelFilter(List.of(KubeletLabels.POD));
         verify(inspect).exec();
     }
 }
