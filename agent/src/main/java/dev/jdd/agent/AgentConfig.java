@@ -50,18 +50,10 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
 
     public static final long MAX_BODY_BYTES = 64 * 1024;
 
+    /** {@code runtime}, {@code engine} and {@code profile} are checked where they are read ({@link Flags#choice}). */
     public AgentConfig {
         if (token == null && !insecure) {
             throw new ConfigException("no token: set --token (or JDD_TOKEN), or pass --insecure to run without one");
-        }
-        if (!RUNTIMES.contains(runtime)) {
-            throw new ConfigException("--runtime=" + runtime + ": expected auto, cri, docker or local");
-        }
-        if (!ENGINES.contains(engine)) {
-            throw new ConfigException("--engine=" + engine + ": expected script, node or auto");
-        }
-        if (!PROFILES.contains(profile)) {
-            throw new ConfigException("--profile=" + profile + ": expected cpu or off");
         }
     }
 

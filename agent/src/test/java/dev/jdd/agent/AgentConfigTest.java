@@ -86,4 +86,16 @@ class AgentConfigTest {
             assertTrue(!e.getMessage().contains("\n") && e.getMessage().contains("--"), e.getMessage());
         }
     }
+
+    @Test
+    void aBadChoiceIsNamedAsTheUserGaveIt() {
+        assertEquals("JDD_RUNTIME=containerd: expected auto, cri, docker or local", assertThrows(ConfigException.class,
+                () -> read(Map.of("JDD_TOKEN", "t", "JDD_RUNTIME", "containerd"))).getMessage());
+        assertEquals("--runtime=containerd: expected auto, cri, docker or local", assertThrows(ConfigException.class,
+                () -> read(Map.of("JDD_TOKEN", "t", "JDD_RUNTIME", "docker"), "--runtime=containerd")).getMessage());
+        assertEquals("JDD_ENGINE=jattach: expected script, node or auto", assertThrows(ConfigException.class,
+                () -> read(Map.of("JDD_TOKEN", "t", "JDD_ENGINE", "jattach"))).getMessage());
+        assertEquals("JDD_PROFILE=wall: expected cpu or off", assertThrows(ConfigException.class,
+                () -> read(Map.of("JDD_TOKEN", "t", "JDD_PROFILE", "wall"))).getMessage());
+    }
 }
