@@ -2,8 +2,9 @@
 # CRI against Docker on this machine, same JVM image (one hot thread), one agent process per runtime with the image's
 # JVM flags, and one router process with both as static agents: capture overhead beyond the sample (dump header end
 # minus start, minus --interval; goal CRI/Docker <= 1.0), webhook-to-file latency through router and agent beyond
-# the interval (goal <= 0.3 s at p50, both runtimes; also through two agents with --engine=node, which dump from the
-# node instead of running craw.sh and jcmd in the container), agent RSS idle and after the captures, CRI beside Docker.
+# the interval (goal <= 0.3 s at p50, both runtimes), agent RSS idle and after the captures, CRI beside Docker; each for
+# the agents as shipped (--engine=auto: the node engine dumps from the node) and, as the baseline, two agents with
+# --engine=script (craw.sh and jcmd in the container through the runtime's exec).
 # Starts a private containerd of its own (never /run/containerd/containerd.sock); needs root, containerd, ctr, runc,
 # a Docker engine (the images are built with it) and busybox-static. Removes its pods and containers.
 # Usage: bench/cri.sh [rounds]     (default 10)

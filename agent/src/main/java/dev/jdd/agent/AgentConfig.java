@@ -86,7 +86,8 @@ public record AgentConfig(String bind, int port, String token, boolean insecure,
                 flags.duration("shutdown-grace", Duration.ofSeconds(20), Duration.ZERO, Duration.ofHours(1),
                         "On SIGTERM, how long running captures may take to finish."),
                 flags.choice("engine", "auto", ENGINES, "script (craw.sh in the container), node (from the node, nothing"
-                        + " runs in the container) or auto (the script; the node engine where it cannot work)."),
+                        + " runs in the container) or auto (the node engine where the agent reaches the JVM from the node; the script where"
+                        + " it cannot)."),
                 flags.choice("profile", "cpu", PROFILES, "cpu (a JFR CPU profile of the target over the interval, written"
                         + " beside each dump as <dump>.collapsed) or off."),
                 flags.optional("runtime-endpoint", "The CRI socket for --runtime=cri (crictl's name), e.g."

@@ -10,7 +10,6 @@ import dev.jdd.agent.runtime.CopyRefusedException;
 import dev.jdd.agent.runtime.ExecResult;
 import dev.jdd.agent.runtime.RuntimeUnavailableException;
 import dev.jdd.agent.runtime.Target;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,13 +22,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Runs one capture against the runtime: find the target, copy craw.sh into a fresh folder in it, exec the script
- * (or, when the target refuses files, feed it on stdin), always remove what was copied, and say how it ended. Only
- * the agent's own numbers reach the command line; alert text never does.
+ * Runs one capture against the runtime: find the target, then either the node engine captures it from the node's
+ * /proc, or craw.sh runs in it: copied into a fresh folder (or, when the target refuses files, fed on stdin), run,
+ * and what was copied always removed again. Says how it ended. Only the agent's own numbers reach the command line;
+ * alert text never does.
  *
- * <p>With {@code --engine=node} the node engine captures instead, from the node's /proc; with {@code auto} (the
- * default) the script runs first and the node engine takes over where the script cannot work: the container has
- * no shell (seen from the node, or the exec of {@code sh} fails) or no tool that can dump threads (exit 4).
+ * <p>{@code --engine=auto} (the default) takes the node engine wherever the node can reach the target's JVM: it
+ * starts no process in a container that may be short of CPU, and needs no shell or JDK there; craw.sh where it
+ * cannot (no hostPID or capabilities, a JVM that refuses attach from the node). {@code script} and {@code node}
+ * take one of them only.
  *
  * <p>With {@code --profile=cpu} a JFR profile of the target's JVM is recorded from the node over the same interval,
  * in parallel ({@link JfrProfiler}); its result joins the capture's, and never fails it.
@@ -102,24 +103,32 @@ final class CaptureRunner {
     private CaptureResult capture(Capture capture, Target target) {
         String log = capture.log(node);
         try {
-            if (engine.equals("node")) {
-                return captureFromNode(capture, target, "", new byte[0]);
+            boolean auto = engine.equals("auto");
+            String nodeCannot = auto ? nodeEngine.cannotCapture(target.hostPid()) : null;
+            ExecResult exec;
+            String what;
+            if (engine.equals("node") || auto && nodeCannot == null) {
+                LOG.info(log + "node engine on host pid " + target.hostPid());
+                exec = nodeEngine.capture(target.hostPid(), threads, interval, false, execTimeout);
+                what = "the node engine";
+            } else {
+                if (auto) {
+                    LOG.info(log + "the node engine cannot capture it (" + nodeCannot + "); running craw.sh");
+                }
+                exec = runScript(capture, target);
+                if (auto) {
+                    exec = exec.withStderrFirst("jdd: the node engine cannot capture this container (" + nodeCannot
+                            + "); craw.sh captured instead\n");
+                }
+                what = SCRIPT;
             }
-            if (engine.equals("auto") && nodeEngine.lacksShell(target.hostPid())) {
-                return captureFromNode(capture, target, "the container has no shell (no /bin/sh in its filesystem)", new byte[0]);
-            }
-            ExecResult exec = runScript(capture, target);
             if (exec.exitCode() == 3 && gone(capture)) {
-                // The script found no JVM because the target ended meanwhile: as when a runtime loses the container.
+                // No JVM found because the target ended meanwhile: as when a runtime loses the container.
                 LOG.info(log + "the target ended during the capture: " + lastLine(exec.stderr()));
                 return new CaptureResult(CaptureResult.NOT_FOUND, target.id(), null, exec.exitCode(), clock.instant(),
                         exec.stdout(), exec.stderr(), "the target ended during the capture: " + lastLine(exec.stderr()));
             }
-            String why = engine.equals("auto") ? scriptCannotWork(exec) : null;
-            if (why != null) {
-                return captureFromNode(capture, target, why, exec.stderr());
-            }
-            return finished(capture, target, exec, SCRIPT);
+            return finished(capture, target, exec, what);
         } catch (InterruptedException e) {
             LOG.info(log + "interrupted: the agent is stopping");
             return CaptureResult.without(CaptureResult.INTERRUPTED, target.id(), "the agent stopped before the capture finished",
@@ -158,39 +167,6 @@ final class CaptureRunner {
                 }
             }
         }
-    }
-
-    /** Why the script cannot capture this container (so that {@code auto} turns to the node engine), or null. */
-    static String scriptCannotWork(ExecResult exec) {
-        if (exec.timedOut()) {
-            return null;
-        }
-        if (exec.exitCode() == 4) {
-            return "craw.sh found no tool that can dump threads in the container (exit 4)";
-        }
-        if ((exec.exitCode() == 126 || exec.exitCode() == 127) && exec.stdout().length == 0) {
-            return "the container has no shell (the exec of sh failed with exit " + exec.exitCode() + ")";
-        }
-        return null;
-    }
-
-    /**
-     * The node engine on the target's main process. {@code why} (empty for {@code --engine=node}) says why the
-     * script did not do it; the diagnostics keep the script's stderr, then that reason, then the engine's own.
-     */
-    private CaptureResult captureFromNode(Capture capture, Target target, String why, byte[] scriptStderr)
-            throws InterruptedException {
-        String log = capture.log(node);
-        LOG.info(log + (why.isEmpty() ? "" : why + "; ") + "node engine on host pid " + target.hostPid());
-        ExecResult exec = nodeEngine.capture(target.hostPid(), threads, interval, false, execTimeout);
-        if (!why.isEmpty()) {
-            ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-            stderr.writeBytes(scriptStderr);
-            stderr.writeBytes(("jdd: " + why + "; the node engine captured instead\n").getBytes(StandardCharsets.UTF_8));
-            stderr.writeBytes(exec.stderr());
-            exec = new ExecResult(exec.exitCode(), exec.stdout(), stderr.toByteArray(), exec.timedOut());
-        }
-        return finished(capture, target, exec, "the node engine");
     }
 
     private List<String> command(List<String> start, Target target) {

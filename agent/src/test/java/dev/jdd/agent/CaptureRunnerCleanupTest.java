@@ -176,18 +176,33 @@ class CaptureRunnerCleanupTest {
     }
 
     @Test
-    void exit4WithAutoRemovesTheFolderBeforeTheNodeEngineRuns() throws Exception {
+    void autoAsksTheNodeEngineBeforeCopyingAndRemovesWhatTheScriptNeeded() throws Exception {
         copies();
-        when(runtime.exec(eq(TARGET), any(), isNull(), any())).thenReturn(new ExecResult(4, new byte[0], new byte[0], false));
-        when(nodeEngine.capture(anyLong(), anyInt(), any(), anyBoolean(), any())).thenReturn(new ExecResult(0, NODE_OK, new byte[0], false));
+        when(nodeEngine.cannotCapture(4242L)).thenReturn("the agent does not see the node's processes");
+        when(runtime.exec(eq(TARGET), any(), isNull(), any())).thenReturn(new ExecResult(0, OK, new byte[0], false));
 
         CaptureResult r = run("auto");
 
         assertEquals(CaptureResult.OK, r.outcome());
-        assertEquals("node", r.dumpTool());
+        assertEquals("jcmd", r.dumpTool());
         InOrder order = inOrder(runtime, nodeEngine);
+        order.verify(nodeEngine).cannotCapture(4242L);
+        order.verify(runtime).copy(eq(TARGET), anyMap());
+        order.verify(runtime).exec(eq(TARGET), any(), isNull(), any());
         order.verify(runtime).removeFolder(TARGET, FOLDER);
-        order.verify(nodeEngine).capture(eq(4242L), eq(7), eq(Duration.ofMillis(1500)), eq(false), eq(Duration.ofSeconds(9)));
+        verify(nodeEngine, never()).capture(anyLong(), anyInt(), any(), anyBoolean(), any());
+    }
+
+    @Test
+    void autoWithAReachableJvmNeverCopiesIntoTheContainer() throws Exception {
+        when(nodeEngine.cannotCapture(4242L)).thenReturn(null);
+        when(nodeEngine.capture(anyLong(), anyInt(), any(), anyBoolean(), any())).thenReturn(new ExecResult(0, NODE_OK, new byte[0], false));
+
+        assertEquals("node", run("auto").dumpTool());
+
+        verify(nodeEngine).capture(eq(4242L), eq(7), eq(Duration.ofMillis(1500)), eq(false), eq(Duration.ofSeconds(9)));
+        verify(runtime, never()).copy(any(), any());
+        verify(runtime, never()).exec(any(), any(), any(), any());
     }
 
     @Test

@@ -156,55 +156,53 @@ class CaptureRunnerTest {
 
     @Test
     void theScriptEngineNeverTurnsToTheNode() {
+        assertTheScriptsExit4IsTheResult("script");
+    }
+
+    private void assertTheScriptsExit4IsTheResult(String engine) {
         runtime.exitCode = 4;
         runtime.stdout = "";
-        CaptureResult r = run("script");
+        CaptureResult r = run(engine);
         assertEquals(CaptureResult.FAILED, r.outcome());
         assertEquals("craw.sh exited with 4 (no tool that can dump threads)", r.error());
         assertTrue(nodeEngine.captured.isEmpty());
     }
 
     @Test
-    void autoKeepsTheScriptWhereItWorks() {
+    void autoTakesTheNodeEngineWhereItReachesTheJvmAndRunsNothingInTheContainer() {
+        CaptureResult r = run("auto");
+        assertEquals(CaptureResult.OK, r.outcome());
+        assertEquals("node", r.dumpTool());
+        assertEquals(List.of(4242L), nodeEngine.captured);
+        assertTrue(runtime.copied.isEmpty() && runtime.commands.isEmpty() && runtime.removed.isEmpty());
+    }
+
+    @Test
+    void autoRunsTheScriptWhereTheNodeEngineCannotAndTheDumpSaysWhy() {
+        nodeEngine.cannotCapture = "the container's main process 4242 is gone or not visible (the agent needs hostPID)";
+        runtime.stderr = "craw: sampling\n";
         CaptureResult r = run("auto");
         assertEquals(CaptureResult.OK, r.outcome());
         assertEquals("jcmd", r.dumpTool());
         assertTrue(nodeEngine.captured.isEmpty());
+        assertEquals("jdd: the node engine cannot capture this container (the container's main process 4242 is gone or"
+                + " not visible (the agent needs hostPID)); craw.sh captured instead\ncraw: sampling\n",
+                new String(r.stderr(), StandardCharsets.UTF_8));
+        assertEquals(runtime.copied, runtime.removed, "what was copied is removed");
+
+        // A script that cannot work there either stays the script's result: the node engine was ruled out.
+        assertTheScriptsExit4IsTheResult("auto");
     }
 
     @Test
-    void autoTurnsToTheNodeWhenTheScriptFindsNoDumpTool() {
-        runtime.exitCode = 4;
-        runtime.stdout = "";
-        runtime.stderr = "craw: no jcmd or jstack\n";
+    void aJvmThatEndedWithItsContainerDuringTheNodeSampleIsNotFound() {
+        runtime.vanishing.add("shop/web/api");
+        nodeEngine.exitCode = 3;
+        nodeEngine.stderr = "jdd node engine: the JVM of the container of process 4242 exited during the sample\n";
         CaptureResult r = run("auto");
-        assertEquals(CaptureResult.OK, r.outcome());
-        assertEquals("node", r.dumpTool());
-        assertEquals(0, r.exitCode());
-        assertEquals(List.of(4242L), nodeEngine.captured);
-        assertEquals("craw: no jcmd or jstack\njdd: craw.sh found no tool that can dump threads in the container (exit 4);"
-                + " the node engine captured instead\n", new String(r.stderr(), StandardCharsets.UTF_8));
-        assertEquals(1, runtime.removed.size(), "the script's folder is removed before the node engine runs");
-    }
-
-    @Test
-    void autoTurnsToTheNodeWhenTheContainerHasNoShell() {
-        runtime.exitCode = 126;
-        runtime.stdout = "";
-        CaptureResult r = run("auto");
-        assertEquals("node", r.dumpTool());
-        assertTrue(new String(r.stderr(), StandardCharsets.UTF_8).contains("the container has no shell (the exec of sh"
-                + " failed with exit 126)"));
-
-        // Seen from the node first: nothing is copied into the container, nothing is run in it.
-        runtime.commands.clear();
-        runtime.removed.clear();
-        nodeEngine.lacksShell = true;
-        CaptureResult direct = run("auto");
-        assertEquals(CaptureResult.OK, direct.outcome());
-        assertEquals("node", direct.dumpTool());
-        assertTrue(runtime.commands.isEmpty() && runtime.removed.isEmpty());
-        assertEquals(2, nodeEngine.captured.size());
+        assertEquals(CaptureResult.NOT_FOUND, r.outcome(), r.error());
+        assertEquals("the target ended during the capture: the JVM of the container of process 4242 exited during the"
+                + " sample", r.error());
     }
 
     @Test
@@ -219,12 +217,5 @@ class CaptureRunnerTest {
                 + " attach only from its own user and group", r.error());
         assertTrue(runtime.commands.isEmpty());
         assertTrue(runtime.removed.isEmpty());
-    }
-
-    @Test
-    void aScriptThatTimedOutOrFailedOtherwiseStaysTheScriptsResult() {
-        assertNull(CaptureRunner.scriptCannotWork(new ExecResult(-1, new byte[0], new byte[0], true)));
-        assertNull(CaptureRunner.scriptCannotWork(new ExecResult(5, new byte[0], new byte[0], false)));
-        assertNull(CaptureRunner.scriptCannotWork(new ExecResult(127, "x".getBytes(StandardCharsets.UTF_8), new byte[0], false)));
     }
 }

@@ -1,33 +1,32 @@
 package dev.jdd.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.jdd.agent.docker.AgentApiCaller;
+import dev.jdd.agent.docker.AgentProcess;
 import dev.jdd.agent.docker.DockerFixture;
 import dev.jdd.agent.docker.DockerRuntime;
 import dev.jdd.agent.docker.TestImages;
 import dev.jdd.agent.docker.TestPods;
-import dev.jdd.common.Json;
 import dev.jdd.testing.RequiresDocker;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code --engine=auto} through the whole agent on the real Docker engine: the script where it works (JDK image
- * with a shell), the node engine where it cannot (a JRE with a shell but no dump tool: craw.sh exits 4; a JRE
- * with no shell at all, its JVM as uid 1000: nothing is copied in). The hot thread is #1 in every dump file.
+ * {@code --engine=auto} through the whole agent on the real Docker engine. An agent that sees the node's processes
+ * (as with {@code hostPID}) takes every JVM from the node, whatever the image has: a JDK with a shell, a JRE with a
+ * shell but no dump tool, a JRE with no shell at all and its JVM as uid 1000; nothing is copied into or run in any
+ * of them. An agent in a pid namespace of its own (a pod without {@code hostPID}) cannot, so craw.sh captures with
+ * the JDK's jcmd and the dump says why. The hot thread is #1 in every dump file.
  */
 @RequiresDocker
 class EngineAutoDockerIT {
@@ -38,10 +37,9 @@ class EngineAutoDockerIT {
 
     @TempDir
     Path dumps;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     @Test
-    void autoPicksTheScriptWhereItWorksAndTheNodeEngineWhereItCannot() throws Exception {
+    void autoTakesEveryReachableJvmFromTheNodeAndRunsNothingInTheContainers() throws Exception {
         TestPods.Pod jdk = fixture.pods().startReady(TestPods.App.spinner("with-jdk"));
         TestPods.Pod jreWithShell = fixture.pods().startReady(TestPods.App.spinner("jre-shell")
                 .withImage(TestImages.jvm(fixture.docker(), HOST, TestImages.Spec.jreWithShell())));
@@ -51,57 +49,57 @@ class EngineAutoDockerIT {
         AgentConfig config = AgentConfig.forTest(dumps, TOKEN).withEngine("auto")
                 .withCapture(20, Duration.ofSeconds(1), Duration.ofSeconds(40));
         try (Agent agent = Agent.start(config, new DockerRuntime(HOST))) {
-            String jdkId = capture(agent, jdk);
-            String jreId = capture(agent, jreWithShell);
-            String distrolessId = capture(agent, distroless);
-
-            String script = awaitDump(jdkId);
-            assertTrue(script.contains("# engine: jcmd\n"), script);
-            assertHotSpinnerFirst(script);
-
-            String fallback = awaitDump(jreId);
-            assertTrue(fallback.contains("# engine: node\n"), fallback);
-            assertTrue(fallback.contains("craw.sh found no tool that can dump threads in the container (exit 4); the node"
-                    + " engine captured instead"), fallback);
-            assertHotSpinnerFirst(fallback);
-
-            String shellLess = awaitDump(distrolessId);
-            assertTrue(shellLess.contains("# engine: node\n"), shellLess);
-            assertTrue(shellLess.contains("the container has no shell"), shellLess);
-            assertTrue(shellLess.contains("# jdd-capture: 1\n# pid: 1\n# engine: node\n"), shellLess);
-            assertHotSpinnerFirst(shellLess);
+            AgentApiCaller api = new AgentApiCaller(path -> URI.create("http://127.0.0.1:" + agent.port() + path), TOKEN);
+            List<TestPods.Pod> pods = List.of(jdk, jreWithShell, distroless);
+            List<String> ids = new java.util.ArrayList<>();
+            for (TestPods.Pod pod : pods) {
+                AgentApiCaller.Answer accepted = api.capture(pod.namespace(), pod.pod(), pod.container());
+                assertEquals(202, accepted.status(), accepted.body().toString());
+                ids.add(accepted.captureId());
+            }
+            for (int i = 0; i < pods.size(); i++) {
+                String dump = awaitDump(api, pods.get(i), ids.get(i));
+                assertTrue(dump.contains("# outcome: ok\n") && dump.contains("# engine: node\n"), dump);
+                assertTrue(dump.contains("# jdd-capture: 1\n# pid: 1\n# engine: node\n"), dump);
+                assertFalse(dump.contains("craw.sh"), dump);
+                assertHotSpinnerFirst(dump);
+            }
         }
-        // Nothing of jdd's is left in the shell-less container (no craw.sh folder, no trigger file).
-        long pid = fixture.docker().inspectContainerCmd(distroless.appId()).exec().getState().getPidLong();
-        try (Stream<Path> tmp = Files.list(Path.of("/proc/" + pid + "/root/tmp"))) {
-            List<String> names = tmp.map(p -> p.getFileName().toString()).toList();
-            assertTrue(names.stream().noneMatch(n -> n.startsWith("jdd") || n.startsWith(".attach_pid")), names.toString());
+        // Nothing of jdd's is in the containers (no craw.sh folder, no trigger file), and nothing ran there.
+        for (TestPods.Pod pod : List.of(jdk, jreWithShell, distroless)) {
+            long pid = fixture.docker().inspectContainerCmd(pod.appId()).exec().getState().getPidLong();
+            try (Stream<Path> tmp = Files.list(Path.of("/proc/" + pid + "/root/tmp"))) {
+                List<String> names = tmp.map(p -> p.getFileName().toString()).toList();
+                assertTrue(names.stream().noneMatch(n -> n.startsWith("jdd") || n.startsWith(".attach_pid")), names.toString());
+            }
+            List<String> execs = fixture.docker().inspectContainerCmd(pod.appId()).exec().getExecIds();
+            assertTrue(execs == null || execs.isEmpty(), "no exec in " + pod.pod() + ": " + execs);
         }
     }
 
-    private String capture(Agent agent, TestPods.Pod pod) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.port() + "/v1/captures"))
-                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"namespace\":\"" + pod.namespace() + "\",\"pod\":\"" + pod.pod()
-                        + "\",\"container\":\"" + pod.container() + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(202, r.statusCode(), r.body());
-        JsonNode accepted = Json.MAPPER.readTree(r.body());
-        return accepted.get("captureId").asText();
+    @Test
+    void anAgentThatCannotSeeTheNodesProcessesRunsCrawShAndSaysWhy() throws Exception {
+        TestPods.Pod jdk = fixture.pods().startReady(TestPods.App.spinner("no-host-pid"));
+        try (AgentProcess agent = AgentProcess.startWithoutHostPid(List.of("--token=" + TOKEN, "--runtime=docker",
+                "--docker-host=" + HOST, "--dump-dir=" + dumps, "--interval=1s", "--threads=20", "--profile=off"),
+                dumps.resolveSibling(dumps.getFileName() + "-agent.log"))) {
+            AgentApiCaller api = new AgentApiCaller(agent::uri, TOKEN);
+            String dump = awaitDump(api, jdk, api.capture(jdk.namespace(), jdk.pod(), jdk.container()).captureId());
+            assertTrue(dump.contains("# outcome: ok\n"), dump);
+            assertTrue(dump.contains("# engine: jcmd\n"), dump);
+            assertTrue(dump.matches("(?s).*\njdd: the node engine cannot capture this container \\(the container's main"
+                    + " process \\d+ is gone or not visible \\(the agent needs hostPID and CAP_SYS_PTRACE\\).*\\); craw.sh"
+                    + " captured instead\n.*"), dump);
+            assertHotSpinnerFirst(dump);
+        }
     }
 
-    private String awaitDump(String id) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (true) {
-            Optional<Path> file;
-            try (Stream<Path> walk = Files.walk(dumps)) {
-                file = walk.filter(p -> p.getFileName().toString().endsWith("_" + id + ".log")).findFirst();
-            }
-            if (file.isPresent()) {
-                return Files.readString(file.get());
-            }
-            assertTrue(System.nanoTime() < deadline, "no dump file for capture " + id);
-            Thread.sleep(50);
-        }
+    /** The dump of a finished capture, as the API serves it and as the file on disk holds it. */
+    private String awaitDump(AgentApiCaller api, TestPods.Pod pod, String id) throws Exception {
+        api.awaitFinished(pod.namespace(), pod.pod(), id, Duration.ofSeconds(120));
+        String dump = api.dump(id);
+        assertEquals(dump, Files.readString(AgentApiCaller.dumpFile(dumps, pod.namespace(), pod.pod(), pod.container(), id)));
+        return dump;
     }
 
     private static void assertHotSpinnerFirst(String dump) {

@@ -10,7 +10,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /** A hand-written node engine for tests: records which pids it captured and answers what it is told. */
 final class FakeNodeEngine implements NodeEngine {
     final List<Long> captured = new CopyOnWriteArrayList<>();
-    volatile boolean lacksShell;
+    /** What {@link #cannotCapture} answers: null when the node engine can capture. */
+    volatile String cannotCapture;
     volatile int exitCode;
     volatile String stdout = "# jdd-capture: 1\n# pid: 1\n# engine: node\n#\n#1 cpu=99.0% tid=7 \"hot-spinner\" RUNNABLE\n";
     volatile String stderr = "";
@@ -23,7 +24,7 @@ final class FakeNodeEngine implements NodeEngine {
     }
 
     @Override
-    public boolean lacksShell(long containerPid) {
-        return lacksShell;
+    public String cannotCapture(long containerPid) {
+        return cannotCapture;
     }
 }

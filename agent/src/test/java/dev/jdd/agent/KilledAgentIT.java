@@ -27,7 +27,7 @@ class KilledAgentIT {
     Path scratch;
 
     private List<String> flags(Path dumps) {
-        return List.of("--runtime=local", "--token=" + TOKEN, "--dump-dir=" + dumps, "--slots=1", "--interval=8s",
+        return List.of("--runtime=local", "--engine=script", "--token=" + TOKEN, "--dump-dir=" + dumps, "--slots=1", "--interval=8s",
                 "--exec-timeout=20s", "--node=kill-node");
     }
 

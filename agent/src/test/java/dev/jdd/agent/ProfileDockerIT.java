@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code --profile=cpu} through the whole agent on the real Docker engine, each target a kubelet-labelled container:
  * a JRE with the Flight Recorder, no shell, its JVM as uid 1000 (profiled: 70/30, the hot thread first, nothing
- * left in its /tmp); a JDK with a shell, where craw.sh's jcmd dumps the threads while the agent records from the
- * node; a JRE without {@code jdk.jfr}, and a read-only container without a writable /tmp (profile
+ * left in its /tmp); a JDK with a shell, whose threads the node engine dumps while the same agent records its profile
+ * over the same attach socket ({@code cri.CriAgentIT} profiles while craw.sh's jcmd dumps); a JRE without {@code jdk.jfr}, and a read-only container without a writable /tmp (profile
  * unavailable, saying why). The runtime only finds the container; {@code cri.CriAgentIT} does the
  * same on containerd.
  */
@@ -75,11 +75,11 @@ class ProfileDockerIT {
             ProfileChecks.assertSplitSpinnerShares(profile.body());
             ProfileChecks.assertNoProfileFilesIn(Path.of("/proc/" + splitPid + "/root/tmp"));
 
-            String script = awaitDump(client, jdk, jdkId);
-            assertTrue(script.contains("# engine: jcmd\n") && script.contains("# outcome: ok\n"), script);
-            assertTrue(script.matches("(?s).*\n# profile-samples: [1-9]\\d*\n.*"), script);
-            HttpResponse<String> scriptProfile = client.text("/v1/captures/" + jdkId + "/profile");
-            assertTrue(scriptProfile.body().contains(";dev.jdd.testing.SplitSpinner.seventy"), scriptProfile.body());
+            String withJdk = awaitDump(client, jdk, jdkId);
+            assertTrue(withJdk.contains("# engine: node\n") && withJdk.contains("# outcome: ok\n"), withJdk);
+            assertTrue(withJdk.matches("(?s).*\n# profile-samples: [1-9]\\d*\n.*"), withJdk);
+            HttpResponse<String> jdkProfile = client.text("/v1/captures/" + jdkId + "/profile");
+            assertTrue(jdkProfile.body().contains(";dev.jdd.testing.SplitSpinner.seventy"), jdkProfile.body());
 
             String withoutJfr = awaitDump(client, noJfr, noJfrId);
             assertTrue(withoutJfr.contains("# outcome: ok\n"), withoutJfr);

@@ -105,8 +105,31 @@ public final class HotSpotAttach {
         }
     }
 
-    private void startListener(long hostPid, long nsPid, int uid, int gid, String status, Path socket, long deadline)
-            throws AttachException, InterruptedException {
+    /**
+     * Why an attach to {@code hostPid} would be refused, as far as it can be told without signalling the JVM, or null
+     * when it may work: its attach listener already runs, or the JVM looks ready to start it.
+     */
+    public String refusal(long hostPid) {
+        Path procPid = proc.pid(hostPid);
+        try {
+            String status;
+            try {
+                status = ProcFs.read(procPid.resolve("status"));
+            } catch (IOException e) {
+                return "process " + hostPid + " is gone";
+            }
+            long nsPid = ProcFs.innermostNsId(status, hostPid);
+            if (!exists(procPid.resolve("root/tmp/.java_pid" + nsPid), hostPid)) {
+                checkSignallable(hostPid, ProcFs.effectiveId(status, "Uid"), ProcFs.effectiveId(status, "Gid"), status);
+            }
+            return null;
+        } catch (AttachException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** Throws the reason when SIGQUIT would not (or must not) make this process start its attach listener. */
+    private void checkSignallable(long hostPid, int uid, int gid, String status) throws AttachException {
         // SIGQUIT ends a process that does not catch it: only signal what looks like a HotSpot JVM.
         if (!ProcFs.signalInMask(status, "SigCgt", SIGQUIT) || ProcFs.signalInMask(status, "SigIgn", SIGQUIT)) {
             throw new AttachException("process " + hostPid + " does not handle SIGQUIT, so it is not a HotSpot JVM"
@@ -127,6 +150,11 @@ public final class HotSpotAttach {
             throw new AttachException(onlyOwnUser(hostPid, uid, gid, self, "Java " + feature + " (process " + hostPid
                     + ") accepts attach only from its own user and group") + "; not signalled");
         }
+    }
+
+    private void startListener(long hostPid, long nsPid, int uid, int gid, String status, Path socket, long deadline)
+            throws AttachException, InterruptedException {
+        checkSignallable(hostPid, uid, gid, status);
         Path trigger = createTrigger(hostPid, nsPid, uid, gid);
         try {
             try {

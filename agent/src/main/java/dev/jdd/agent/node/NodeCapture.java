@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -110,27 +109,24 @@ public final class NodeCapture implements NodeEngine {
         return new ExecResult(0, out.getBytes(StandardCharsets.UTF_8), note.getBytes(StandardCharsets.UTF_8), false);
     }
 
-    /**
-     * Whether the container of {@code containerPid} certainly has no shell: its root filesystem is visible from
-     * the node and holds neither {@code /bin/sh} nor {@code /usr/bin/sh}. False when it cannot tell. Lets
-     * {@code --engine=auto} skip the script, and the file it would leave behind, in distroless containers.
-     */
     @Override
-    public boolean lacksShell(long containerPid) {
-        if (containerPid <= 0) {
-            return false;
+    public String cannotCapture(long containerPid) {
+        List<Long> jvms;
+        try {
+            jvms = findJvms(containerPid);
+        } catch (IOException e) {
+            return e.getMessage();
         }
-        Path root = proc.pid(containerPid).resolve("root");
-        if (!Files.isDirectory(root)) {
-            return false;
+        if (jvms.isEmpty()) {
+            return "no JVM found among the processes of the container of process " + containerPid;
         }
-        for (String sh : List.of("bin/sh", "usr/bin/sh")) {
-            // The link itself is enough; its target would resolve against the agent's root, not the container's.
-            if (Files.exists(root.resolve(sh), LinkOption.NOFOLLOW_LINKS)) {
-                return false;
+        for (long pid : jvms) {
+            String refusal = attach.refusal(pid);
+            if (refusal != null) {
+                return refusal;
             }
         }
-        return true;
+        return null;
     }
 
     private static ExecResult failure(int code, String message, boolean timedOut) {

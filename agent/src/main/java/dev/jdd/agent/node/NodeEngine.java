@@ -12,6 +12,9 @@ public interface NodeEngine {
     ExecResult capture(long containerPid, int threads, Duration interval, boolean fullDump, Duration timeout)
             throws InterruptedException;
 
-    /** Whether that container certainly has no shell (false when the node cannot tell). */
-    boolean lacksShell(long containerPid);
+    /**
+     * Why the node engine cannot capture that container, as far as the node can tell before sampling (its processes
+     * not visible, no JVM among them, a JVM that refuses attach from the node), or null when it can.
+     */
+    String cannotCapture(long containerPid);
 }

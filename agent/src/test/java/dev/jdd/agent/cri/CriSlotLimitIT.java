@@ -47,7 +47,7 @@ class CriSlotLimitIT {
             containerd.awaitLog(p, "ready ", Duration.ofMinutes(3));
         }
         Path dumps = work.resolve("stacks");
-        try (AgentProcess agent = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=cri",
+        try (AgentProcess agent = AgentProcess.start(List.of("--token=" + TOKEN, "--engine=script", "--runtime=cri",
                 "--runtime-endpoint=" + containerd.endpoint(), "--dump-dir=" + dumps, "--slots=" + SLOTS, "--queue=100",
                 "--cooldown=1s", "--interval=1s", "--threads=5", "--exec-timeout=120s"), work.resolve("agent.log"));
              CrawSampler sampler = new CrawSampler(targets.stream().map(PrivateContainerd.Pod::appId).toList())) {

@@ -43,6 +43,19 @@ public final class AgentProcess implements AutoCloseable {
 
     /** As {@link #start(List, Path)}, with JVM flags added to {@link #JVM_FLAGS} (the JVM's output goes to the log too). */
     public static AgentProcess start(List<String> jvmFlags, List<String> flags, Path log) throws IOException, InterruptedException {
+        return start(List.of(), jvmFlags, flags, log);
+    }
+
+    /**
+     * As {@link #start(List, Path)}, in a pid namespace of its own with its own {@code /proc} ({@code unshare}): the
+     * agent sees none of the node's processes, as in a pod without {@code hostPID}.
+     */
+    public static AgentProcess startWithoutHostPid(List<String> flags, Path log) throws IOException, InterruptedException {
+        return start(List.of("unshare", "--pid", "--fork", "--mount-proc", "--kill-child"), List.of(), flags, log);
+    }
+
+    private static AgentProcess start(List<String> launcher, List<String> jvmFlags, List<String> flags, Path log)
+            throws IOException, InterruptedException {
         Path jar = Path.of("target/jdd-agent.jar").toAbsolutePath();
         if (!Files.exists(jar)) {
             jar = Path.of("agent/target/jdd-agent.jar").toAbsolutePath();
@@ -51,7 +64,7 @@ public final class AgentProcess implements AutoCloseable {
             throw new IOException("no agent jar at " + jar + ": run mvn package first");
         }
         int port = freePort();
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(launcher);
         cmd.add(Jdks.current().resolve("bin/java").toString());
         cmd.addAll(JVM_FLAGS);
         cmd.addAll(jvmFlags);
@@ -133,6 +146,8 @@ public final class AgentProcess implements AutoCloseable {
     /** SIGTERM, as a rollout sends; waits for the agent to exit (then kills it). */
     @Override
     public void close() {
+        // Under unshare the agent is the launcher's child, and the launcher ignores TERM while it waits for it.
+        process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         try {
             if (!process.waitFor(60, TimeUnit.SECONDS)) {

@@ -60,7 +60,7 @@ public final class AgentStorm {
     private static int storm(int requests, int slots, int clients, URI host, Path work, String token,
                              List<TestPods.Pod> targets) throws Exception {
         Path dumps = work.resolve("stacks");
-        List<String> flags = List.of("--token=" + token, "--runtime=docker", "--docker-host=" + host, "--dump-dir=" + dumps,
+        List<String> flags = List.of("--token=" + token, "--engine=script", "--runtime=docker", "--docker-host=" + host, "--dump-dir=" + dumps,
                 "--slots=" + slots, "--queue=100", "--cooldown=5m", "--interval=1s", "--threads=20");
         long startNanos = System.nanoTime();
         try (AgentProcess agent = AgentProcess.start(flags, work.resolve("agent.log"))) {

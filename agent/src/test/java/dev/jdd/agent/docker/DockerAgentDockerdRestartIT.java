@@ -29,7 +29,7 @@ class DockerAgentDockerdRestartIT {
         try (PrivateDockerd dockerd = PrivateDockerd.startOrSkip();
              DockerClient docker = DockerRuntime.client(dockerd.host(), 4, Duration.ofSeconds(120));
              TestPods pods = new TestPods(docker, dockerd.host());
-             AgentProcess agent = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=docker",
+             AgentProcess agent = AgentProcess.start(List.of("--token=" + TOKEN, "--engine=script", "--runtime=docker",
                      "--docker-host=" + dockerd.host(), "--dump-dir=" + work.resolve("stacks"), "--interval=1s",
                      "--cooldown=0s"), work.resolve("agent.log"))) {
             AgentApiCaller api = new AgentApiCaller(agent::uri, TOKEN);

@@ -39,7 +39,7 @@ class DockerAgentIT {
     @BeforeAll
     static void start() throws Exception {
         dumps = work.resolve("stacks");
-        agent = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=docker", "--docker-host=" + HOST,
+        agent = AgentProcess.start(List.of("--token=" + TOKEN, "--engine=script", "--runtime=docker", "--docker-host=" + HOST,
                 "--dump-dir=" + dumps, "--node=it-node", "--interval=1s", "--threads=20"), work.resolve("agent.log"));
         api = new AgentApiCaller(agent::uri, TOKEN);
     }
@@ -126,7 +126,7 @@ class DockerAgentIT {
         Files.createDirectories(dir);
         // A stopped JVM never answers the attach: the dump tool waits until the agent's timeout ends it.
         new ProcessBuilder("kill", "-STOP", Long.toString(jvm)).start().waitFor();
-        try (AgentProcess strict = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=docker", "--docker-host=" + HOST,
+        try (AgentProcess strict = AgentProcess.start(List.of("--token=" + TOKEN, "--engine=script", "--runtime=docker", "--docker-host=" + HOST,
                 "--dump-dir=" + dir.resolve("stacks"), "--interval=1s", "--exec-timeout=3s"), dir.resolve("agent.log"))) {
             AgentApiCaller client = new AgentApiCaller(strict::uri, TOKEN);
 

@@ -51,7 +51,7 @@ class DockerSlotLimitIT {
                 pods.awaitLog(p.appId(), "ready ", Duration.ofMinutes(3));
             }
             Path dumps = work.resolve("stacks");
-            try (AgentProcess agent = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=docker",
+            try (AgentProcess agent = AgentProcess.start(List.of("--token=" + TOKEN, "--engine=script", "--runtime=docker",
                     "--docker-host=" + DockerFixture.HOST, "--dump-dir=" + dumps, "--slots=" + SLOTS, "--queue=100",
                     "--cooldown=1s", "--interval=1s", "--threads=5", "--exec-timeout=120s"), work.resolve("agent.log"));
                  CrawSampler sampler = new CrawSampler(targets.stream().map(TestPods.Pod::appId).toList())) {

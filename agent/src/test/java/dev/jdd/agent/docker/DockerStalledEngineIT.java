@@ -35,7 +35,7 @@ class DockerStalledEngineIT {
         try (PrivateDockerd engine = started.dockerd();
              DockerClient docker = DockerRuntime.client(engine.host(), 4, Duration.ofSeconds(120));
              TestPods pods = new TestPods(docker, engine.host());
-             AgentProcess agent = AgentProcess.start(List.of("--token=" + TOKEN, "--runtime=docker",
+             AgentProcess agent = AgentProcess.start(List.of("--token=" + TOKEN, "--engine=script", "--runtime=docker",
                      "--docker-host=" + engine.host(), "--dump-dir=" + work.resolve("stacks"), "--interval=4s",
                      "--exec-timeout=" + EXEC_TIMEOUT.toSeconds() + "s", "--cooldown=0s"), work.resolve("agent.log"))) {
             AgentApiCaller api = new AgentApiCaller(agent::uri, TOKEN);

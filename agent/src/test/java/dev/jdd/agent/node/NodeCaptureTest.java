@@ -1,7 +1,7 @@
 package dev.jdd.agent.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -83,16 +83,21 @@ class NodeCaptureTest {
     }
 
     @Test
-    void aContainerWithoutShellIsToldApartFromOneWithAndFromOneThatCannotBeSeen() throws IOException {
-        process(901, CONTAINER_NS, "/opt/java/bin/java", "java\0", null);
-        Path root = proc.resolve("901/root");
-        Files.createDirectories(root.resolve("opt/java/bin"));
-        assertTrue(engine.lacksShell(901), "distroless: no /bin/sh");
-        Files.createDirectories(root.resolve("bin"));
-        Files.createSymbolicLink(root.resolve("bin/sh"), Path.of("busybox"));
-        assertFalse(engine.lacksShell(901), "a dangling-looking link still names a shell");
-        assertFalse(engine.lacksShell(902), "no root to look at: cannot tell");
-        assertFalse(engine.lacksShell(0));
+    void whatKeepsTheNodeEngineFromAContainerIsToldBeforeSampling() throws IOException {
+        assertTrue(engine.cannotCapture(4321).contains("4321 is gone or not visible"), engine.cannotCapture(4321));
+        process(902, CONTAINER_NS, "/bin/sleep", "sleep\0infinity\0", null);
+        assertTrue(engine.cannotCapture(902).startsWith("no JVM found"), engine.cannotCapture(902));
+
+        process(901, CONTAINER_NS, "/opt/java/bin/java", "java\0-jar\0app.jar\0", null);
+        Path status = proc.resolve("901/status");
+        Files.writeString(status, "Name:\tjava\nNSpid:\t901\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+                + "SigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n");
+        assertTrue(engine.cannotCapture(902).contains("does not handle SIGQUIT"), engine.cannotCapture(902));
+        // SIGQUIT (3) caught, as HotSpot does: the listener can be started.
+        Files.writeString(status, Files.readString(status).replace("SigCgt:\t0000000000000000", "SigCgt:\t0000000000000004"));
+        assertNull(engine.cannotCapture(902));
+        Files.writeString(proc.resolve("901/cmdline"), "java\0-XX:+DisableAttachMechanism\0-jar\0app.jar\0");
+        assertTrue(engine.cannotCapture(902).contains("-XX:+DisableAttachMechanism"), engine.cannotCapture(902));
     }
 
     @Test
