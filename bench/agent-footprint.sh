@@ -99,9 +99,11 @@ measure() {
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
   after=$rss
   if [ -n "${CAPTURE:-}" ]; then
-    id=$(curl -s -X POST -H 'Content-Type: application/json' -d "$CAPTURE" "http://127.0.0.1:$port/v1/captures" \
-      | sed -n 's/.*"captureId":"\([^"]*\)".*/\1/p')
-    [ -n "$id" ] || { echo "the capture was not accepted:" >&2; cat "$OUT/last.log" >&2; exit 1; }
+    # Only "accepted" starts a capture: a cooldown or in-progress answer names an earlier capture, and measuring
+    # after it would measure no capture at all.
+    answer=$(curl -s -X POST -H 'Content-Type: application/json' -d "$CAPTURE" "http://127.0.0.1:$port/v1/captures")
+    id=$(sed -n 's/.*"outcome":"accepted","captureId":"\([^"]*\)".*/\1/p' <<<"$answer")
+    [ -n "$id" ] || { echo "the capture was not accepted: $answer" >&2; cat "$OUT/last.log" >&2; exit 1; }
     for _ in $(seq 1 600); do
       curl -s "http://127.0.0.1:$port/v1/captures" | grep -q "\"captureId\":\"$id\"[^}]*\"outcome\"" && break
       sleep 0.1
@@ -177,7 +179,9 @@ fi
 echo "docker runtime: ${docker_why:-engine at $DOCKER_SOCK, one idle pod container and one JVM pod container}"
 echo
 
-AGENT=(-jar agent/target/jdd-agent.jar --insecure --bind=127.0.0.1 --dump-dir="$dumps" --port=PORT)
+# A dump folder of its own for each run (PORT stands for the run's port): an agent reads the captures of its folder at
+# start, and one that found the previous run's capture of the same container would refuse this one (cooldown).
+AGENT=(-jar agent/target/jdd-agent.jar --insecure --bind=127.0.0.1 --dump-dir="$dumps/PORT" --port=PORT)
 
 # series LABEL RUNTIME-FLAGS...: the agent plain, then with an AppCDS archive of its classes made by the image
 # build's training run (dist/train-agent.sh with the row's flags: start, one /health, stop); prints two
