@@ -41,8 +41,8 @@ OUT=bench/out
 mkdir -p "$OUT"
 
 # The flags the image should use (Dockerfile JDD_DEFAULT_JAVA_OPTS): serial GC, small heap with a 2 MiB young
-# generation, small stacks, C1 only with one compiler thread and compile thresholds 10 times the default (-1.4 MiB
-# here, idle and after a capture, with no loss in time to ready), the JDK's CDS archive, and the native heap trimmed
+# generation, small stacks, C1 only with one compiler thread and compile thresholds 10 times the default (here -1.3
+# MiB idle and -2.6 MiB after a capture, no loss in time to ready), the JDK's CDS archive, and the native heap trimmed
 # every 2 s (glibc keeps freed malloc memory otherwise; -6 MiB idle RSS here). Override with FLAGS=... to try others.
 IMAGE_FLAGS="-XX:+UseSerialGC -Xms8m -Xmx64m -Xmn2m -Xss256k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=16m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:CompileThresholdScaling=10 -Xshare:auto -XX:TrimNativeHeapInterval=2000 -XX:+ExitOnOutOfMemoryError"
 FLAGS=${FLAGS:-$IMAGE_FLAGS}
