@@ -6,7 +6,8 @@ ARG BASE_IMAGE=eclipse-temurin:25-jre
 FROM ${BASE_IMAGE}
 
 # Small heap, young generation and stacks, serial GC, C1 only and only for methods called 10 times as often as by
-# default (less compiled code and compiler memory), native heap trimming: measured by bench/agent-footprint.sh. IgnoreUnrecognizedVMOptions keeps a JDK 21 base (no TrimNativeHeapInterval) working.
+# default (less compiled code and compiler memory), native heap trimming: measured by bench/agent-footprint.sh.
+# IgnoreUnrecognizedVMOptions keeps a JDK 21 base (no TrimNativeHeapInterval) working.
 ENV JDD_DEFAULT_JAVA_OPTS="-XX:+IgnoreUnrecognizedVMOptions -XX:+UseSerialGC -Xms8m -Xmx64m -Xmn2m -Xss256k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=16m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:CompileThresholdScaling=10 -Xshare:auto -XX:TrimNativeHeapInterval=2000 -XX:+ExitOnOutOfMemoryError"
 
 COPY agent/target/libs/ /opt/jdd/libs/
@@ -27,7 +28,7 @@ COPY dist/train-agent.sh /opt/jdd/train-agent.sh
 RUN java="${JAVA_HOME:+$JAVA_HOME/bin/}java"; \
     "$java" -Xshare:on -version >/dev/null 2>&1 || "$java" -Xshare:dump >/dev/null 2>&1 || true; \
     JAVA_FLAGS="$JDD_DEFAULT_JAVA_OPTS" timeout 60 sh /opt/jdd/train-agent.sh "$java" /opt/jdd/jdd-agent.jar /opt/jdd/jdd-agent.jsa \
-      || echo "no AppCDS archive"
+      || true
 
 # The router runs as this user; the agent DaemonSet runs as root because the runtime socket is root's.
 USER 65532:65532

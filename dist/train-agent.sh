@@ -21,15 +21,21 @@ archive=$3
 shift 3
 work=$(mktemp -d "${TMPDIR:-/tmp}/jdd-train.XXXXXX")
 agent=
+stopped=
 cleanup() {
   if [ -n "$agent" ]; then
     kill "$agent" 2>/dev/null
     wait "$agent" 2>/dev/null
   fi
   rm -rf "$work"
+  if [ -n "$stopped" ]; then
+    # what a stopped run wrote on its way out is not the archive of a whole start
+    rm -f "$archive"
+    echo "no AppCDS archive: the training was stopped"
+  fi
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'stopped=1; exit 1' INT TERM
 
 rm -f "$archive"
 # shellcheck disable=SC2086 # JAVA_FLAGS is a list of flags
