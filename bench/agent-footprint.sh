@@ -11,7 +11,7 @@
 #
 # Rows: the agent with --runtime=local, and with --runtime=docker (what daemonset.yaml ships) against the
 # engine at DOCKER_SOCK (default /var/run/docker.sock), each also with an AppCDS archive of its own classes made
-# by one training run, as the image build does. For the docker rows the script runs one idle kubelet-labelled
+# by the image build's training run (dist/train-agent.sh). For the docker rows the script runs one idle kubelet-labelled
 # container (busybox from /bin/busybox, imported locally, no network), so the agent's start-up warm-up lists and
 # inspects a pod container as it does on a node, and the capture goes through every engine call (list, inspect,
 # archive upload, exec with its streams, exec inspect, removal; craw.sh then finds no JVM in busybox and the capture
@@ -26,6 +26,7 @@
 #   bench/agent-footprint.sh            # builds agent/target/jdd-agent.jar first if it is missing
 #   RUNS=9 bench/agent-footprint.sh
 #   ROWS="auto" bench/agent-footprint.sh   # only some of the rows local, docker, auto (the baseline always runs)
+#   SKIP_PLAIN=1 bench/agent-footprint.sh  # only the +AppCDS rows (the image's configuration)
 #
 # Needs a JDK 21+ (found under /usr/lib/jvm by its release file; no JAVA_HOME needed), curl, Linux /proc;
 # for the docker rows the docker CLI, an engine and /bin/busybox (busybox-static).
@@ -40,9 +41,10 @@ OUT=bench/out
 mkdir -p "$OUT"
 
 # The flags the image should use (Dockerfile JDD_DEFAULT_JAVA_OPTS): serial GC, small heap with a 2 MiB young
-# generation, small stacks, C1 only with one compiler thread, the JDK's CDS archive, and the native heap trimmed
+# generation, small stacks, C1 only with one compiler thread and compile thresholds 10 times the default (here -1.3
+# MiB idle and -2.6 MiB after a capture, no loss in time to ready), the JDK's CDS archive, and the native heap trimmed
 # every 2 s (glibc keeps freed malloc memory otherwise; -6 MiB idle RSS here). Override with FLAGS=... to try others.
-IMAGE_FLAGS="-XX:+UseSerialGC -Xms8m -Xmx64m -Xmn2m -Xss256k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=16m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xshare:auto -XX:TrimNativeHeapInterval=2000 -XX:+ExitOnOutOfMemoryError"
+IMAGE_FLAGS="-XX:+UseSerialGC -Xms8m -Xmx64m -Xmn2m -Xss256k -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=16m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:CompileThresholdScaling=10 -Xshare:auto -XX:TrimNativeHeapInterval=2000 -XX:+ExitOnOutOfMemoryError"
 FLAGS=${FLAGS:-$IMAGE_FLAGS}
 
 find_jdk() {
@@ -97,9 +99,11 @@ measure() {
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
   after=$rss
   if [ -n "${CAPTURE:-}" ]; then
-    id=$(curl -s -X POST -H 'Content-Type: application/json' -d "$CAPTURE" "http://127.0.0.1:$port/v1/captures" \
-      | sed -n 's/.*"captureId":"\([^"]*\)".*/\1/p')
-    [ -n "$id" ] || { echo "the capture was not accepted:" >&2; cat "$OUT/last.log" >&2; exit 1; }
+    # Only "accepted" starts a capture: a cooldown or in-progress answer names an earlier capture, and measuring
+    # after it would measure no capture at all.
+    answer=$(curl -s -X POST -H 'Content-Type: application/json' -d "$CAPTURE" "http://127.0.0.1:$port/v1/captures")
+    id=$(sed -n 's/.*"outcome":"accepted","captureId":"\([^"]*\)".*/\1/p' <<<"$answer")
+    [ -n "$id" ] || { echo "the capture was not accepted: $answer" >&2; cat "$OUT/last.log" >&2; exit 1; }
     for _ in $(seq 1 600); do
       curl -s "http://127.0.0.1:$port/v1/captures" | grep -q "\"captureId\":\"$id\"[^}]*\"outcome\"" && break
       sleep 0.1
@@ -175,18 +179,19 @@ fi
 echo "docker runtime: ${docker_why:-engine at $DOCKER_SOCK, one idle pod container and one JVM pod container}"
 echo
 
-AGENT=(-jar agent/target/jdd-agent.jar --insecure --bind=127.0.0.1 --dump-dir="$dumps" --port=PORT)
+# A dump folder of its own for each run (PORT stands for the run's port): an agent reads the captures of its folder at
+# start, and one that found the previous run's capture of the same container would refuse this one (cooldown).
+AGENT=(-jar agent/target/jdd-agent.jar --insecure --bind=127.0.0.1 --dump-dir="$dumps/PORT" --port=PORT)
 
-# series LABEL RUNTIME-FLAGS...: the agent plain, then with an AppCDS archive of its classes made by one training
-# run (-XX:ArchiveClassesAtExit, as the image build does: start, idle, exit); prints two "label ms kib kib" lines.
+# series LABEL RUNTIME-FLAGS...: the agent plain, then with an AppCDS archive of its classes made by the image
+# build's training run (dist/train-agent.sh with the row's flags: start, one /health, stop); prints two
+# "label ms kib kib" lines. SKIP_PLAIN=1 measures only the +AppCDS rows.
 series() {
   local label=$1; shift
   local jsa="$OUT/agent-$label.jsa"
   # shellcheck disable=SC2086
-  run_series "agent-$label" $JAVA $FLAGS "${AGENT[@]}" "$@"
-  rm -f "$jsa"
-  # shellcheck disable=SC2086
-  CAPTURE='' IDLE_SECONDS=1 measure $JAVA $FLAGS -XX:ArchiveClassesAtExit="$jsa" "${AGENT[@]}" "$@" >/dev/null
+  [ -n "${SKIP_PLAIN:-}" ] || run_series "agent-$label" $JAVA $FLAGS "${AGENT[@]}" "$@"
+  JAVA_FLAGS=$FLAGS timeout 60 dist/train-agent.sh "$JAVA" agent/target/jdd-agent.jar "$jsa" "$@" >&2 || true
   if [ -f "$jsa" ]; then
     # shellcheck disable=SC2086
     run_series "agent-$label+AppCDS" $JAVA $FLAGS -XX:SharedArchiveFile="$jsa" "${AGENT[@]}" "$@"

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 public final class AgentProcess implements AutoCloseable {
     /** The JVM flags the image uses (the Dockerfile's {@code JDD_DEFAULT_JAVA_OPTS}; dist's ManifestTest holds them equal). */
     public static final List<String> JVM_FLAGS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-Xmn2m", "-Xss256k",
-            "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=16m", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
+            "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=16m", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:CompileThresholdScaling=10",
             "-Xshare:auto", "-XX:TrimNativeHeapInterval=2000", "-XX:+ExitOnOutOfMemoryError");
 
     private final Process process;
