@@ -171,6 +171,7 @@ else
     --label io.kubernetes.container.name=idle "$bench_id:1" /bin/busybox sleep 3600 >/dev/null
   # The JVM pod container of the auto rows: the same image, with this host's /usr/lib (the JDK and its C libraries)
   # and the Idle class mounted read-only.
+  # shellcheck disable=SC2086 # FLAGS is a list of flags
   docker -H "unix://$DOCKER_SOCK" run -d --name "$bench_id-jvm" --network none --label "$bench_id=1" \
     --label io.kubernetes.pod.namespace=bench --label io.kubernetes.pod.name=footprint-jvm \
     --label io.kubernetes.container.name=jvm -v /usr/lib:/usr/lib:ro -v /usr/lib64:/usr/lib64:ro \

@@ -65,6 +65,7 @@ proc_ticks() {
   local rest
   read -r rest <"/proc/$1/stat"
   rest=${rest##*) }
+  # shellcheck disable=SC2086 # split the stat fields
   set -- $rest
   echo $((${12} + ${13}))
 }
@@ -89,6 +90,7 @@ measure() {
   after=$(proc_ticks "$target")
   local code=${stat%%$'\n'*}
   local rest=${stat#*$'\n'}
+  # shellcheck disable=SC2086 # split the stat fields
   set -- $rest
   echo "$(((end - start) / 1000000)) $((${14} + ${15})) $((after - before)) ${code#exit=}"
 }

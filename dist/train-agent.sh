@@ -22,6 +22,7 @@ shift 3
 work=$(mktemp -d "${TMPDIR:-/tmp}/jdd-train.XXXXXX")
 agent=
 stopped=
+# shellcheck disable=SC2317 # run by the traps below
 cleanup() {
   if [ -n "$agent" ]; then
     kill "$agent" 2>/dev/null
