@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * The agent's HTTP API: a thin adapter over {@link CaptureScheduler}, {@link DumpStore} and {@link AgentMetrics}.
@@ -92,13 +91,11 @@ final class AgentHttp {
 
     /** The body as a capture request, read with a size cap; anything else is a {@link BadRequest}. */
     private static CaptureRequest readRequest(ServerRequest req) throws BadRequest {
-        OptionalLong declared = req.headers().contentLength();
-        if (declared.isPresent() && declared.getAsLong() > AgentConfig.MAX_BODY_BYTES) {
-            throw new BadRequest("body is over " + AgentConfig.MAX_BODY_BYTES + " bytes");
-        }
         byte[] body;
         try (InputStream in = req.content().inputStream()) {
-            body = HttpLimits.readBody(in, AgentConfig.MAX_BODY_BYTES);
+            // Up to what the server takes at all (Agent: twice the cap), so that a body refused for its size is read
+            // whole: a connection closed on unread bytes is reset, and the reset can destroy the answer unread.
+            body = HttpLimits.readBody(in, 2 * AgentConfig.MAX_BODY_BYTES);
         } catch (IOException | UncheckedIOException e) {
             throw new BadRequest("cannot read the body: " + e.getMessage());
         }

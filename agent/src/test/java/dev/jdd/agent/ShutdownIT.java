@@ -46,7 +46,7 @@ class ShutdownIT {
         try (HotJvm jvm = HotJvm.start(); HotJvm second = HotJvm.start()) {
             ProcessBuilder launch = new ProcessBuilder(Jdks.current().resolve("bin/java").toString(),
                     "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                    "--token=" + TOKEN, "--runtime=local", "--bind=127.0.0.1", "--port=0", "--node=it-node",
+                    "--token=" + TOKEN, "--runtime=local", "--engine=script", "--bind=127.0.0.1", "--port=0", "--node=it-node",
                     "--dump-dir=" + dumps, "--slots=1", "--interval=50s", "--exec-timeout=60s", "--shutdown-grace=1s")
                     .redirectErrorStream(true).redirectOutput(tmp.resolve("agent.log").toFile());
             // craw.sh makes its own temporary folder under TMPDIR: it must be gone too.
