@@ -16,13 +16,14 @@ import java.time.Instant;
  * @param stderr      craw.sh's diagnostics
  * @param error       why the capture failed, or null when it is ok
  * @param profile     the JFR profile taken during the capture, or null when the capture never reached a target
+ * @param stdoutCut   whether the runtime cut stdout at its cap (the dump header then says so)
  */
 record CaptureResult(String outcome, String containerId, String dumpTool, Integer exitCode, Instant end, byte[] stdout,
-                     byte[] stderr, String error, Profile profile) {
+                     byte[] stderr, String error, Profile profile, boolean stdoutCut) {
 
     CaptureResult(String outcome, String containerId, String dumpTool, Integer exitCode, Instant end, byte[] stdout,
                   byte[] stderr, String error) {
-        this(outcome, containerId, dumpTool, exitCode, end, stdout, stderr, error, null);
+        this(outcome, containerId, dumpTool, exitCode, end, stdout, stderr, error, null, false);
     }
 
     static final String OK = "ok";
@@ -38,7 +39,11 @@ record CaptureResult(String outcome, String containerId, String dumpTool, Intege
     }
 
     CaptureResult withProfile(Profile with) {
-        return new CaptureResult(outcome, containerId, dumpTool, exitCode, end, stdout, stderr, error, with);
+        return new CaptureResult(outcome, containerId, dumpTool, exitCode, end, stdout, stderr, error, with, stdoutCut);
+    }
+
+    CaptureResult withStdoutCut(boolean cut) {
+        return new CaptureResult(outcome, containerId, dumpTool, exitCode, end, stdout, stderr, error, profile, cut);
     }
 
     /** Whether the capture reached the container, so that the cooldown applies to it. */

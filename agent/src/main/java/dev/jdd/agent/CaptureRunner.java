@@ -128,7 +128,7 @@ final class CaptureRunner {
                 return new CaptureResult(CaptureResult.NOT_FOUND, target.id(), null, exec.exitCode(), clock.instant(),
                         exec.stdout(), exec.stderr(), "the target ended during the capture: " + lastLine(exec.stderr()));
             }
-            return finished(capture, target, exec, what);
+            return finished(capture, target, exec, what).withStdoutCut(exec.stdoutCut());
         } catch (InterruptedException e) {
             LOG.info(log + "interrupted: the agent is stopping");
             return CaptureResult.without(CaptureResult.INTERRUPTED, target.id(), "the agent stopped before the capture finished",

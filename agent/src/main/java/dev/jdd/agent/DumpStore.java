@@ -430,7 +430,7 @@ public final class DumpStore {
             header.put("error", result.error());
         }
         byte[] stdout = result.stdout();
-        boolean truncated = stdout.length >= CappedOutput.DEFAULT_CAP;
+        boolean truncated = result.stdoutCut();
         if (truncated) {
             // The runtime stopped reading at its cap, most likely mid-line: keep whole lines only.
             int cut = stdout.length;

@@ -1,6 +1,7 @@
 package dev.jdd.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyBoolean;
@@ -203,6 +204,14 @@ class CaptureRunnerCleanupTest {
         verify(nodeEngine).capture(eq(4242L), eq(7), eq(Duration.ofMillis(1500)), eq(false), eq(Duration.ofSeconds(9)));
         verify(runtime, never()).copy(any(), any());
         verify(runtime, never()).exec(any(), any(), any(), any());
+    }
+
+    @Test
+    void aStdoutTheRuntimeCutIsMarkedSoInTheResult() throws Exception {
+        copies();
+        when(runtime.exec(eq(TARGET), any(), isNull(), any())).thenReturn(new ExecResult(0, OK, new byte[0], false, null, true));
+
+        assertTrue(run("script").stdoutCut());
     }
 
     @Test

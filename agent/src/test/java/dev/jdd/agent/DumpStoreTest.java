@@ -249,7 +249,8 @@ class DumpStoreTest {
         int lastNewline = stdout.length - 100;
         stdout[lastNewline] = '\n';
         stdout[1000] = '\n';
-        CaptureResult cut = new CaptureResult(CaptureResult.OK, "abc", "jcmd", 0, start, stdout, new byte[0], null);
+        CaptureResult cut = new CaptureResult(CaptureResult.OK, "abc", "jcmd", 0, start, stdout, new byte[0], null)
+                .withStdoutCut(true);
         Path file = store.write(capture("00000000000000f1", "shop", "web", "api", start), cut);
         String text = Files.readString(file);
         String truncated = dev.jdd.agent.docker.AgentApiCaller.header(text).get("truncated");
@@ -258,10 +259,13 @@ class DumpStoreTest {
         assertTrue(text.endsWith("x\n"), "ends at a whole line");
         assertEquals(Boolean.TRUE, store.list(null, null, 10).getFirst().truncated());
 
-        CaptureResult whole = ok(start, "# jdd-capture: 1\n");
+        // Exactly at the cap but not cut: kept whole, not marked.
+        CaptureResult whole = new CaptureResult(CaptureResult.OK, "abc", "jcmd", 0, start, stdout, new byte[0], null);
         store.write(capture("00000000000000f2", "shop", "web", "api", start.plusSeconds(1)), whole);
         assertEquals(null, store.list(null, null, 10).getFirst().truncated());
-        assertFalse(Files.readString(store.file("00000000000000f2").orElseThrow()).contains("# truncated"));
+        String wholeText = Files.readString(store.file("00000000000000f2").orElseThrow());
+        assertFalse(wholeText.contains("# truncated"));
+        assertTrue(wholeText.endsWith("x".repeat(99)), "nothing dropped");
 
         DumpStore reopened = open(1L << 30, Duration.ofDays(7));
         assertEquals(Boolean.TRUE, reopened.list(null, null, 10).get(1).truncated(), "read back from the header at start");

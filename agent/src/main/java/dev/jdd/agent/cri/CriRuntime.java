@@ -270,7 +270,8 @@ public final class CriRuntime implements ContainerRuntime {
         }
         requireRunning(target);
         return new ExecResult(code, CappedOutput.keep(response.getStdout().toByteArray()),
-                CappedOutput.keep(response.getStderr().toByteArray()), false);
+                CappedOutput.keep(response.getStderr().toByteArray()), false, null,
+                response.getStdout().size() > CappedOutput.DEFAULT_CAP);
     }
 
     /** ExecSync answered with an error instead of an exit code. */

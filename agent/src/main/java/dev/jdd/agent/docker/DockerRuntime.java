@@ -553,7 +553,7 @@ public final class DockerRuntime implements ContainerRuntime {
         }
         if (!finished) {
             String endFailure = endSession(target, output);
-            return new ExecResult(-1, output.stdout(), output.stderr(), true, endFailure);
+            return new ExecResult(-1, output.stdout(), output.stderr(), true, endFailure, output.stdoutCut());
         }
         output.closeQuietly();
 
@@ -579,7 +579,7 @@ public final class DockerRuntime implements ContainerRuntime {
             stderr = concat(("jdd: the container has no usable sh (exec exited " + code + " before anything ran)\n")
                     .getBytes(StandardCharsets.UTF_8), stderr);
         }
-        return new ExecResult(code, output.stdout(), stderr, false);
+        return new ExecResult(code, output.stdout(), stderr, false, null, output.stdoutCut());
     }
 
     /**
@@ -853,6 +853,10 @@ public final class DockerRuntime implements ContainerRuntime {
 
         byte[] stdout() {
             return stdout.bytes();
+        }
+
+        boolean stdoutCut() {
+            return stdout.dropped() > 0;
         }
 
         byte[] stderr() {

@@ -218,7 +218,7 @@ public final class LocalRuntime implements ContainerRuntime {
         // The tree is gone, so the pipes close and the readers finish; bounded anyway.
         out.join(Duration.ofSeconds(5));
         err.join(Duration.ofSeconds(5));
-        return new ExecResult(done ? process.exitValue() : -1, out.bytes(), err.bytes(), !done, endFailure);
+        return new ExecResult(done ? process.exitValue() : -1, out.bytes(), err.bytes(), !done, endFailure, out.cut());
     }
 
     private static void feed(OutputStream stdin, byte[] bytes) {
@@ -315,6 +315,10 @@ public final class LocalRuntime implements ContainerRuntime {
 
         byte[] bytes() {
             return output.bytes();
+        }
+
+        boolean cut() {
+            return output.dropped() > 0;
         }
     }
 }

@@ -9,7 +9,7 @@ import java.io.ByteArrayOutputStream;
 public final class CappedOutput {
     /**
      * What one stream of a capture may bring back, on every runtime: a 50-thread dump of a big JVM is a few MiB at
-     * most. A stdout of exactly this size was cut (the dump header then says so).
+     * most. A cut stdout is marked ({@link ExecResult#stdoutCut()}) and the dump header says so.
      */
     public static final int DEFAULT_CAP = 16 * 1024 * 1024;
 

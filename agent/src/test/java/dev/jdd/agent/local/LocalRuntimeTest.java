@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jdd.agent.runtime.CappedOutput;
 import dev.jdd.agent.runtime.CopyRefusedException;
 import dev.jdd.agent.runtime.ExecResult;
 import dev.jdd.agent.runtime.Target;
@@ -103,6 +104,20 @@ class LocalRuntimeTest {
         assertEquals("args: -n 5\n", new String(r.stdout(), StandardCharsets.UTF_8));
         assertEquals("oops\n", new String(r.stderr(), StandardCharsets.UTF_8));
         assertFalse(r.timedOut());
+    }
+
+    @Test
+    void stdoutOverTheCapIsCutAndSaysSoAndOneExactlyAtTheCapIsNot() throws Exception {
+        LocalRuntime runtime = new LocalRuntime();
+        int cap = CappedOutput.DEFAULT_CAP;
+        ExecResult atCap = runtime.exec(new Target("pid-1", "x", 1), List.of("sh", "-c", "head -c " + cap + " /dev/zero"),
+                null, Duration.ofSeconds(30));
+        assertEquals(cap, atCap.stdout().length);
+        assertFalse(atCap.stdoutCut());
+        ExecResult over = runtime.exec(new Target("pid-1", "x", 1), List.of("sh", "-c", "head -c " + (cap + 1) + " /dev/zero"),
+                null, Duration.ofSeconds(30));
+        assertEquals(cap, over.stdout().length);
+        assertTrue(over.stdoutCut());
     }
 
     @Test
