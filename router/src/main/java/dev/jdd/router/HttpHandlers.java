@@ -55,8 +55,7 @@ final class HttpHandlers {
     }
 
     void captures(ServerRequest req, ServerResponse res) throws InterruptedException {
-        if (!c.auth().readAllowed(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
-            error(res, new HookException(401, "credentials required"));
+        if (!readAllowed(c, req, res)) {
             return;
         }
         try {
@@ -79,8 +78,7 @@ final class HttpHandlers {
     }
 
     void dump(ServerRequest req, ServerResponse res) {
-        if (!c.auth().readAllowed(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
-            error(res, new HookException(401, "credentials required"));
+        if (!readAllowed(c, req, res)) {
             return;
         }
         if (PageHandlers.wantsHtml(req) && req.query().first("raw").isEmpty()) {
@@ -152,6 +150,15 @@ final class HttpHandlers {
         } catch (IOException | UncheckedIOException e) {
             throw new HookException(400, "cannot read the body: " + e.getMessage());
         }
+    }
+
+    /** Whether the caller may read captures (the webhook credentials, or --read-token); answers 401 itself when not. */
+    static boolean readAllowed(Main.Components c, ServerRequest req, ServerResponse res) {
+        if (c.auth().readAllowed(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
+            return true;
+        }
+        error(res, new HookException(401, "credentials required"));
+        return false;
     }
 
     static void json(ServerResponse res, int status, Object body) {

@@ -41,14 +41,6 @@ final class PageHandlers {
         return req.headers().first(HeaderNames.ACCEPT).orElse("").contains("text/html");
     }
 
-    private boolean allowed(ServerRequest req, ServerResponse res) {
-        if (c.auth().readAllowed(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
-            return true;
-        }
-        HttpHandlers.json(res, 401, Map.of("error", "credentials required"));
-        return false;
-    }
-
     /** {@code GET /captures} with {@code Accept: text/html}. */
     void list(ServerRequest req, ServerResponse res, int limit) throws InterruptedException {
         CaptureViews.Filter filter = new CaptureViews.Filter(param(req, "namespace"), param(req, "pod"), param(req, "node"),
@@ -60,14 +52,14 @@ final class PageHandlers {
 
     /** {@code GET /captures/{node}/{id}} with {@code Accept: text/html}: the page; its script loads the data. */
     void capture(ServerRequest req, ServerResponse res) {
-        if (allowed(req, res)) {
+        if (HttpHandlers.readAllowed(c, req, res)) {
             html(res, capturePage);
         }
     }
 
     /** {@code GET /captures/{node}/{id}/summary}: the parsed dump as JSON, or {@code "state":"running"}. */
     void summary(ServerRequest req, ServerResponse res) {
-        if (!allowed(req, res)) {
+        if (!HttpHandlers.readAllowed(c, req, res)) {
             return;
         }
         try {
@@ -81,7 +73,7 @@ final class PageHandlers {
 
     /** {@code GET /captures/{node}/{id}/profile}: the agent's collapsed stacks, passed through. */
     void profile(ServerRequest req, ServerResponse res) {
-        if (!allowed(req, res)) {
+        if (!HttpHandlers.readAllowed(c, req, res)) {
             return;
         }
         HttpHandlers.relay(req, res, c.captures(), Captures.Text.PROFILE);

@@ -92,8 +92,10 @@ public record RouterConfig(
                 flags.optional("read-token", "Token that GET /captures* accepts (Authorization: Bearer ...), for setups whose"
                         + " senders use only the HMAC signature.").orElse(null));
         if (config.grafanaUrl != null && config.grafanaToken == null) {
-            throw new ConfigException(flags.form("grafana-url") + " needs --grafana-token (a Grafana service-account token with"
-                    + " annotations:create)");
+            String url = flags.form("grafana-url");
+            // In the form the user gave the URL: a JDD_GRAFANA_URL user configures by environment.
+            String token = url.startsWith("--") ? "--grafana-token" : Flags.envName("grafana-token");
+            throw new ConfigException(url + " needs " + token + " (a Grafana service-account token with annotations:create)");
         }
 
         if (!Names.isLabel(config.agentNamespace)) {

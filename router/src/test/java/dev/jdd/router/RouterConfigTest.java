@@ -73,7 +73,12 @@ class RouterConfigTest {
         assertEquals("glsa_x", c.grafanaToken());
         assertEquals("https://jdd.example.com", c.publicUrl(), "no trailing slash: links append /captures/...");
         ConfigException noToken = assertThrows(ConfigException.class, () -> config(Map.of(), "--grafana-url=http://g:3000"));
-        assertTrue(noToken.getMessage().contains("--grafana-token"), noToken.getMessage());
+        assertEquals("--grafana-url needs --grafana-token (a Grafana service-account token with annotations:create)",
+                noToken.getMessage());
+        ConfigException noTokenByEnv = assertThrows(ConfigException.class,
+                () -> config(Map.of("JDD_GRAFANA_URL", "http://g:3000")));
+        assertEquals("JDD_GRAFANA_URL needs JDD_GRAFANA_TOKEN (a Grafana service-account token with annotations:create)",
+                noTokenByEnv.getMessage());
         ConfigException bad = assertThrows(ConfigException.class,
                 () -> config(Map.of(), "--grafana-url=grafana:3000", "--grafana-token=t"));
         assertTrue(bad.getMessage().startsWith("--grafana-url=grafana:3000"), bad.getMessage());

@@ -325,7 +325,8 @@ class RouterHttpIT {
         assertTrue(dump.body().contains("hot-spinner"));
         assertTrue(dump.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
         assertEquals("/v1/captures/b1%3Ax%7Ey", b.lastDumpPath, "the id reaches only that node's agent, URL-encoded");
-        assertEquals(404, router.get("/captures/worker-1/nope", "Authorization", BASIC).statusCode());
+        HttpResponse<String> none = router.get("/captures/worker-1/nope", "Authorization", BASIC);
+        assertEquals(404, none.statusCode(), none.body());
         b.lastDumpPath = null;
         assertEquals(404, router.get("/captures/worker-2/..%2F..%2Fetc", "Authorization", BASIC).statusCode());
         assertEquals(null, b.lastDumpPath, "an id with a slash does not even reach the agent");
