@@ -54,7 +54,7 @@ public final class Agent implements AutoCloseable {
         LeftoverFolders leftovers = new LeftoverFolders(runtime);
         CaptureRunner runner = new CaptureRunner(runtime, script, config, clock, NodeCapture.onThisNode(), leftovers);
         CaptureScheduler scheduler = new CaptureScheduler(config, runtime, runner, store, metrics, clock);
-        WebServer server = HttpLimits.apply(WebServer.builder(), 2 * AgentConfig.MAX_BODY_BYTES)
+        WebServer server = HttpLimits.apply(WebServer.builder(), AgentConfig.MAX_BODY_BYTES)
                 .host(config.bind())
                 .port(config.port())
                 // Our own shutdown hook stops the server last, after the captures are recorded.

@@ -93,9 +93,7 @@ final class AgentHttp {
     private static CaptureRequest readRequest(ServerRequest req) throws BadRequest {
         byte[] body;
         try (InputStream in = req.content().inputStream()) {
-            // Up to what the server takes at all (Agent: twice the cap), so that a body refused for its size is read
-            // whole: a connection closed on unread bytes is reset, and the reset can destroy the answer unread.
-            body = HttpLimits.readBody(in, 2 * AgentConfig.MAX_BODY_BYTES);
+            body = HttpLimits.readBody(in, AgentConfig.MAX_BODY_BYTES);
         } catch (IOException | UncheckedIOException e) {
             throw new BadRequest("cannot read the body: " + e.getMessage());
         }

@@ -30,8 +30,12 @@ public final class HttpLimits {
     private HttpLimits() {
     }
 
-    /** Applies the bounds, with bodies capped at {@code maxPayload} bytes (413 beyond). */
-    public static WebServerConfig.Builder apply(WebServerConfig.Builder server, long maxPayload) {
+    /**
+     * Applies the bounds for handlers that accept bodies of up to {@code maxBody} bytes. The server itself takes twice
+     * that (413 beyond, before any handler), so that a handler can read a body it refuses for its size whole
+     * ({@link #readBody}).
+     */
+    public static WebServerConfig.Builder apply(WebServerConfig.Builder server, long maxBody) {
         DisconnectLogging.install();
         return server.connectionOptions(o -> o.readTimeout(READ_TIMEOUT))
                 .protocolsDiscoverServices(false)
@@ -40,17 +44,23 @@ public final class HttpLimits {
                 .idleConnectionPeriod(IDLE_CHECK)
                 .maxTcpConnections(MAX_CONNECTIONS)
                 .maxConcurrentRequests(MAX_CONCURRENT_REQUESTS)
-                .maxPayloadSize(maxPayload);
+                .maxPayloadSize(serverCap(maxBody));
+    }
+
+    private static long serverCap(long maxBody) {
+        return Math.min(Integer.MAX_VALUE - 9, 2 * maxBody);
     }
 
     /**
-     * Reads a request body: at most {@code max + 1} bytes (so that the caller sees when it is over {@code max}), and
-     * only for {@link #BODY_TIME}: a body that trickles in slower fails with an IOException. Answer such a request
-     * with {@code Connection: close}, so that the server does not read the rest.
+     * Reads a request body for a handler that accepts up to {@code maxBody} bytes: the caller refuses what is longer.
+     * A longer body is still read up to what the server takes at all ({@link #apply}), so that the answer is not lost:
+     * a connection closed on unread bytes is reset, and the reset can destroy the answer before the client reads it.
+     * Only for {@link #BODY_TIME}: a body that trickles in slower fails with an IOException. Answer such a request with
+     * {@code Connection: close}, so that the server does not read the rest.
      */
-    public static byte[] readBody(InputStream in, long max) throws IOException {
+    public static byte[] readBody(InputStream in, long maxBody) throws IOException {
         long deadline = System.nanoTime() + BODY_TIME.toNanos();
-        long limit = max + 1;
+        long limit = serverCap(maxBody) + 1;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] chunk = new byte[8192];
         while (out.size() < limit) {

@@ -132,17 +132,13 @@ final class HttpHandlers {
         res.send(c.metrics().text());
     }
 
-    /**
-     * Reads at most {@code max} bytes; more is a 413. A larger body is still read up to what the server takes at all
-     * (Main: twice the cap), so that the connection is not reset under the answer: a connection closed on unread bytes
-     * is reset, and the reset can destroy the answer before the client reads it.
-     */
+    /** Reads at most {@code max} bytes; more is a 413 (the body read whole as far as the server takes it). */
     static byte[] readCapped(ServerRequest req, long max) {
         if (!req.content().hasEntity()) {
             return new byte[0];
         }
         try (InputStream in = req.content().inputStream()) {
-            byte[] body = HttpLimits.readBody(in, Math.min(Integer.MAX_VALUE - 9, 2 * max));
+            byte[] body = HttpLimits.readBody(in, max);
             if (body.length > max) {
                 throw new HookException(413, "body is larger than --max-body=" + max + " bytes");
             }

@@ -40,7 +40,7 @@ public final class Main {
     /** The router's HTTP server, with the bounds on slow and unfinished requests; shared by main and the tests. */
     static io.helidon.webserver.WebServerConfig.Builder server(RouterConfig config, Components components) {
         // Twice --max-body: the router's own check answers 413 with its message up to there.
-        return HttpLimits.apply(WebServer.builder(), 2 * config.maxBody())
+        return HttpLimits.apply(WebServer.builder(), config.maxBody())
                 .host(config.bind())
                 .port(config.port())
                 .routing(r -> routing(r, components));
