@@ -1,5 +1,6 @@
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jdd.common.Json;
+import dev.jdd.testing.Health;
 import dev.jdd.testing.HotJvm;
 import dev.jdd.testing.Jdks;
 import dev.jdd.testing.SplitSpinner;
@@ -59,7 +60,7 @@ public class ProfileOverheadBench {
                 ports.put(mode, port);
             }
             for (String mode : agents.keySet()) {
-                awaitHealth(ports.get(mode));
+                Health.await(ports.get(mode), "the " + mode + " agent");
             }
             System.out.printf(Locale.ROOT, "target: pid %d, %s, SplitSpinner (1 hot + 30 idle threads); interval %d ms;"
                     + " %d runs per mode, interleaved%n", target.pid(), Jdks.current(), intervalMs, runs);
@@ -155,18 +156,4 @@ public class ProfileOverheadBench {
         }
     }
 
-    private static void awaitHealth(int port) throws Exception {
-        for (int i = 0; i < 300; i++) {
-            try {
-                if (HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("agent on port " + port + " did not become ready");
-    }
 }

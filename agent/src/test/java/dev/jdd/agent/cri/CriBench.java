@@ -7,6 +7,7 @@ import dev.jdd.agent.docker.DockerFixture;
 import dev.jdd.agent.docker.DockerRuntime;
 import dev.jdd.agent.docker.Storm;
 import dev.jdd.agent.docker.TestPods;
+import dev.jdd.testing.Health;
 import dev.jdd.testing.Jdks;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -78,7 +79,7 @@ public final class CriBench {
                         "docker-script-node", dockScript));
                 try {
                     int routerPort = router.port();
-                    awaitRouter(routerPort);
+                    Health.await(routerPort, "the router");
                     long[] criOverhead = new long[rounds];
                     long[] dockerOverhead = new long[rounds];
                     long[] criScriptOverhead = new long[rounds];
@@ -179,21 +180,6 @@ public final class CriBench {
     }
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-    private static void awaitRouter(int port) throws Exception {
-        for (int i = 0; i < 600; i++) {
-            try {
-                if (HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(50);
-        }
-        throw new IOException("the router did not answer /health");
-    }
 
     /** One capture; the agent's own start-to-end time minus the interval, in ms. */
     private static long overhead(AgentProcess agent, Path dumps, String ns, String pod, String container) throws Exception {
